@@ -1,0 +1,311 @@
+package org.gerritproxy.routing;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Classifies an HTTP request by its method and request-target, following the rules table in
+ * DESIGN.md. Never throws for a non-null input: whatever a client sends yields a classification.
+ *
+ * <p>Labels, for logs and metrics: {@code git-upload-pack}, {@code git-receive-pack}, {@code
+ * submit}, {@code rest} (REST API under {@code /a/}, {@code /changes/}, {@code /projects/}, ...,
+ * and every other write), {@code web} (other reads: the web UI, its assets, documentation), and
+ * for refusals {@code method} (a method the proxy does not forward) and {@code target} (a
+ * request-target that is not a path).
+ *
+ * <p>The path is judged as a servlet container would see it: each segment percent-decoded on its
+ * own (so {@code %2F} stays inside a project name), empty segments dropped and dot segments
+ * resolved. A request can therefore not hide a write behind {@code ..} or encoding; and when in
+ * doubt a request is a write, since a write sent to the master is merely slower while a write sent
+ * elsewhere races.
+ */
+public final class HttpRequestClassifier {
+
+  private static final Set<String> READ_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+  private static final Set<String> WRITE_METHODS = Set.of("POST", "PUT", "DELETE", "PATCH");
+
+  /** First path segments of Gerrit's REST API (after an optional {@code /a}). */
+  private static final Set<String> REST_ROOTS =
+      Set.of("accounts", "access", "changes", "config", "groups", "projects", "plugins");
+
+  private static final String UPLOAD_PACK = "git-upload-pack";
+  private static final String RECEIVE_PACK = "git-receive-pack";
+
+  private HttpRequestClassifier() {}
+
+  /**
+   * @param method the request method, in any case
+   * @param rawUri the request-target as received: origin form ({@code /a/p/x.git/info/refs?...}),
+   *     absolute form ({@code http://host/path}) or {@code *}; still percent-encoded
+   */
+  public static Classification classify(String method, String rawUri) {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(rawUri, "rawUri");
+    String m = method.strip().toUpperCase(Locale.ROOT);
+    boolean readMethod = READ_METHODS.contains(m);
+    boolean writeMethod = WRITE_METHODS.contains(m);
+    if (!readMethod && !writeMethod) {
+      return Classification.refused(
+          "method",
+          "The proxy does not forward HTTP method "
+              + quote(method)
+              + ": it passes only GET, HEAD, OPTIONS, POST, PUT, DELETE and PATCH to Gerrit.");
+    }
+
+    String target = stripFragment(rawUri.strip());
+    if (target.equals("*")) {
+      if (m.equals("OPTIONS")) {
+        return Classification.read("web", Optional.empty());
+      }
+      return refusedTarget(rawUri);
+    }
+    target = toOriginForm(target);
+    if (!target.startsWith("/")) {
+      return refusedTarget(rawUri);
+    }
+    int q = target.indexOf('?');
+    String rawPath = q < 0 ? target : target.substring(0, q);
+    String rawQuery = q < 0 ? "" : target.substring(q + 1);
+    List<String> segs = segments(rawPath);
+    int n = segs.size();
+
+    if (n >= 2 && segs.get(n - 2).equals("info") && segs.get(n - 1).equals("refs")) {
+      Optional<String> project = project(segs.subList(0, n - 2));
+      List<String> services = queryValues(rawQuery, "service");
+      if (services.contains(RECEIVE_PACK)) {
+        return Classification.write(RECEIVE_PACK, project);
+      }
+      if (readMethod) {
+        // service=git-upload-pack, or none at all (dumb HTTP, fetch only): a read.
+        return Classification.read(UPLOAD_PACK, project);
+      }
+      return Classification.write("rest", Optional.empty());
+    }
+    if (n >= 1 && segs.get(n - 1).equals(RECEIVE_PACK)) {
+      return Classification.write(RECEIVE_PACK, project(segs.subList(0, n - 1)));
+    }
+    if (n >= 1 && segs.get(n - 1).equals(UPLOAD_PACK) && (readMethod || m.equals("POST"))) {
+      return Classification.read(UPLOAD_PACK, project(segs.subList(0, n - 1)));
+    }
+    if (m.equals("POST") && isSubmit(segs)) {
+      String changeId = segs.get(n - 1).equals("submit") && segs.get(n - 3).equals("changes")
+          ? segs.get(n - 2)
+          : segs.get(n - 4);
+      return Classification.submit("submit", projectOfChangeId(changeId));
+    }
+    if (writeMethod) {
+      return Classification.write("rest", Optional.empty());
+    }
+    boolean rest = n >= 1 && (segs.get(0).equals("a") || REST_ROOTS.contains(segs.get(0)));
+    return Classification.read(rest ? "rest" : "web", Optional.empty());
+  }
+
+  /** {@code .../changes/{id}/submit} or {@code .../changes/{id}/revisions/{rev}/submit}. */
+  private static boolean isSubmit(List<String> segs) {
+    int n = segs.size();
+    if (n < 3 || !segs.get(n - 1).equals("submit")) {
+      return false;
+    }
+    if (segs.get(n - 3).equals("changes")) {
+      return true;
+    }
+    return n >= 5 && segs.get(n - 3).equals("revisions") && segs.get(n - 5).equals("changes");
+  }
+
+  /** {@code project~branch~Id} or {@code project~number} name their project; a bare number not. */
+  private static Optional<String> projectOfChangeId(String id) {
+    int tilde = id.indexOf('~');
+    if (tilde <= 0) {
+      return Optional.empty();
+    }
+    return nonEmpty(trimSlashes(id.substring(0, tilde)));
+  }
+
+  /**
+   * The project before a git endpoint, as Gerrit's {@code ^(?:/a)?(?:/p/|/)(.*)/...} reads it:
+   * {@code /a/} and {@code /p/} are prefixes unless stripping them would leave no project.
+   */
+  private static Optional<String> project(List<String> body) {
+    List<Integer> skips = new ArrayList<>(3);
+    boolean a = !body.isEmpty() && body.get(0).equals("a");
+    if (a && body.size() > 1 && body.get(1).equals("p")) {
+      skips.add(2);
+    }
+    if (a || (!body.isEmpty() && body.get(0).equals("p"))) {
+      skips.add(1);
+    }
+    skips.add(0);
+    for (int skip : skips) {
+      if (body.size() > skip) {
+        String p = trimSlashes(String.join("/", body.subList(skip, body.size())));
+        if (p.endsWith(".git")) {
+          p = trimSlashes(p.substring(0, p.length() - 4));
+        }
+        return nonEmpty(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> nonEmpty(String s) {
+    return s.isEmpty() ? Optional.empty() : Optional.of(s);
+  }
+
+  private static String trimSlashes(String s) {
+    int b = 0;
+    int e = s.length();
+    while (b < e && s.charAt(b) == '/') {
+      b++;
+    }
+    while (e > b && s.charAt(e - 1) == '/') {
+      e--;
+    }
+    return s.substring(b, e);
+  }
+
+  private static Classification refusedTarget(String rawUri) {
+    return Classification.refused(
+        "target",
+        "The request target "
+            + quote(rawUri)
+            + " is not a path: send a path such as /changes/ or an absolute http:// URL.");
+  }
+
+  private static String stripFragment(String s) {
+    int hash = s.indexOf('#');
+    return hash < 0 ? s : s.substring(0, hash);
+  }
+
+  /** {@code scheme://authority/path?query} becomes {@code /path?query}; others are unchanged. */
+  private static String toOriginForm(String target) {
+    int sep = target.indexOf("://");
+    if (sep <= 0 || !isScheme(target.substring(0, sep))) {
+      return target;
+    }
+    int rest = sep + 3;
+    int end = target.length();
+    for (int i = rest; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if (c == '/' || c == '?') {
+        end = i;
+        break;
+      }
+    }
+    String tail = target.substring(end);
+    return tail.startsWith("/") ? tail : "/" + tail;
+  }
+
+  private static boolean isScheme(String s) {
+    if (s.isEmpty() || !isAsciiLetter(s.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!isAsciiLetter(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isAsciiLetter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+
+  /** Decoded, non-empty path segments with {@code .} and {@code ..} resolved. */
+  static List<String> segments(String rawPath) {
+    List<String> out = new ArrayList<>();
+    for (String raw : rawPath.split("/", -1)) {
+      String seg = percentDecode(raw, false);
+      if (seg.isEmpty() || seg.equals(".")) {
+        continue;
+      }
+      if (seg.equals("..")) {
+        if (!out.isEmpty()) {
+          out.remove(out.size() - 1);
+        }
+        continue;
+      }
+      out.add(seg);
+    }
+    return out;
+  }
+
+  /** Every decoded value of a query parameter, in order. */
+  static List<String> queryValues(String rawQuery, String name) {
+    List<String> values = new ArrayList<>();
+    if (rawQuery.isEmpty()) {
+      return values;
+    }
+    for (String pair : rawQuery.split("&")) {
+      int eq = pair.indexOf('=');
+      String k = percentDecode(eq < 0 ? pair : pair.substring(0, eq), true);
+      if (k.equals(name)) {
+        values.add(eq < 0 ? "" : percentDecode(pair.substring(eq + 1), true));
+      }
+    }
+    return values;
+  }
+
+  /**
+   * Decodes {@code %XX} escapes as UTF-8. A malformed escape stays as written and malformed UTF-8
+   * becomes U+FFFD: the classifier must judge every input, not reject it.
+   */
+  static String percentDecode(String s, boolean plusIsSpace) {
+    if (s.indexOf('%') < 0 && !(plusIsSpace && s.indexOf('+') >= 0)) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder(s.length());
+    byte[] buf = new byte[s.length()];
+    int nbuf = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
+        buf[nbuf++] = (byte) ((hex(s.charAt(i + 1)) << 4) | hex(s.charAt(i + 2)));
+        i += 2;
+        continue;
+      }
+      if (nbuf > 0) {
+        out.append(new String(buf, 0, nbuf, StandardCharsets.UTF_8));
+        nbuf = 0;
+      }
+      out.append(plusIsSpace && c == '+' ? ' ' : c);
+    }
+    if (nbuf > 0) {
+      out.append(new String(buf, 0, nbuf, StandardCharsets.UTF_8));
+    }
+    return out.toString();
+  }
+
+  private static int hex(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  }
+
+  /** Quotes client-supplied text for a message: bounded, printable ASCII only. */
+  static String quote(String s) {
+    StringBuilder sb = new StringBuilder("'");
+    int limit = Math.min(s.length(), 80);
+    for (int i = 0; i < limit; i++) {
+      char c = s.charAt(i);
+      sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    if (s.length() > limit) {
+      sb.append("...");
+    }
+    return sb.append('\'').toString();
+  }
+}

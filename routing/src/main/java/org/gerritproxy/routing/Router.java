@@ -1,0 +1,119 @@
+package org.gerritproxy.routing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides where one classified request goes, as a pure function of the classification, the
+ * session key and one {@link RoutingSnapshot}: to the write master, to the session's sticky node
+ * (with fallbacks), or nowhere, with a sentence saying why.
+ */
+public final class Router {
+
+  private Router() {}
+
+  /**
+   * @param c the request's classification
+   * @param sessionKey from {@link SessionKey}; null counts as the empty key
+   * @param readFromMaster true while read-your-writes is active for this session: its reads go to
+   *     the master when the master can serve them, else to the sticky node as usual
+   * @param s the snapshot to decide on
+   */
+  public static RouteDecision decide(
+      Classification c, String sessionKey, boolean readFromMaster, RoutingSnapshot s) {
+    Objects.requireNonNull(c, "c");
+    Objects.requireNonNull(s, "s");
+    String key = sessionKey == null ? "" : sessionKey;
+    if (c.requestClass() == RequestClass.REFUSED) {
+      return new RouteDecision.Refuse(RouteDecision.Refusal.FORBIDDEN, c.refusal().orElseThrow());
+    }
+    boolean needsMaster =
+        c.masterOnly()
+            || c.requestClass() == RequestClass.SUBMIT
+            || (c.requestClass() == RequestClass.WRITE
+                && s.table().routing().writes() == WritesMode.MASTER);
+    if (needsMaster) {
+      return toMaster(s, "");
+    }
+    if (c.requestClass() == RequestClass.READ && readFromMaster) {
+      RouteDecision d = toMaster(s, "read-your-writes: ");
+      if (d instanceof RouteDecision.Forward) {
+        return d;
+      }
+      // The write may not be visible elsewhere yet, but a possibly stale read beats a refusal.
+    }
+    return sticky(key, s, c.requestClass() == RequestClass.READ);
+  }
+
+  private static RouteDecision toMaster(RoutingSnapshot s, String whyPrefix) {
+    WriteMaster master = s.master();
+    if (master.node().isEmpty()) {
+      return noMaster(master.reason().isBlank() ? "" : " (" + master.reason() + ")");
+    }
+    String name = master.node().get();
+    Optional<Node> node = s.table().node(name);
+    if (node.isEmpty()) {
+      return noMaster(": " + name + " is no longer configured");
+    }
+    NodeState state =
+        node.get().adminState() == AdminState.DISABLED ? NodeState.DISABLED : s.health().stateOf(name);
+    switch (state) {
+      case PARTITIONED:
+        return new RouteDecision.Refuse(
+            RouteDecision.Refusal.MASTER_UNREACHABLE,
+            "The write master "
+                + name
+                + " is alive but this proxy cannot reach it (a network split);"
+                + " writes through this proxy resume when the partition heals. Retry later.");
+      case DOWN:
+        return noMaster(": the master " + name + " is down");
+      case DISABLED:
+        return noMaster(": the master " + name + " is disabled");
+      case UP:
+      case UNKNOWN:
+      case DRAINING:
+      default:
+        return new RouteDecision.Forward(
+            node.get(), List.of(), whyPrefix + "write master " + name + " (epoch " + master.epoch() + ")");
+    }
+  }
+
+  private static RouteDecision noMaster(String detail) {
+    return new RouteDecision.Refuse(
+        RouteDecision.Refusal.NO_MASTER,
+        "There is no write master right now"
+            + detail
+            + ". Writes are refused until one is elected; retry in a little while.");
+  }
+
+  private static RouteDecision sticky(String key, RoutingSnapshot s, boolean read) {
+    List<Node> candidates = candidates(s, NodeState.UP);
+    String why = read ? "sticky read" : "sticky write (routing.writes = any)";
+    if (candidates.isEmpty()) {
+      // Start-up, before the first probe: better to try than to refuse everyone.
+      candidates = candidates(s, NodeState.UNKNOWN);
+      why += ", no node probed yet";
+    }
+    if (candidates.isEmpty()) {
+      return new RouteDecision.Refuse(
+          RouteDecision.Refusal.NO_HEALTHY_NODE,
+          "No Gerrit node can serve this request right now: none is up and active."
+              + " Retry in a little while.");
+    }
+    List<Node> ranked = Rendezvous.rank(key, candidates);
+    List<Node> fallbacks = read ? ranked.subList(1, ranked.size()) : List.of();
+    return new RouteDecision.Forward(ranked.get(0), fallbacks, why);
+  }
+
+  private static List<Node> candidates(RoutingSnapshot s, NodeState wanted) {
+    List<Node> out = new ArrayList<>();
+    for (Node n : s.table().nodes()) {
+      if (n.adminState() == AdminState.ACTIVE && s.health().stateOf(n.name()) == wanted) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+}
