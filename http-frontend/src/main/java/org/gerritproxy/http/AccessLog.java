@@ -1,0 +1,61 @@
+package org.gerritproxy.http;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one line per request to the SLF4J logger {@code httpd_log}, as Gerrit names its own
+ * access log, so that Logback can route it to a file of its own.
+ *
+ * <p>Line: {@code client user "METHOD path" status bytes node class/label duration}, e.g. {@code
+ * 10.0.0.7 alice "POST /a/p.git/git-receive-pack" 200 1234 gerrit-1 WRITE/git-receive-pack 52ms}.
+ * Absent values are {@code -}; the path never carries its query string.
+ */
+final class AccessLog {
+
+  static final String LOGGER_NAME = "httpd_log";
+
+  private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
+
+  private AccessLog() {}
+
+  static void write(AccessRecord r) {
+    if (LOG.isInfoEnabled()) {
+      LOG.info(format(r));
+    }
+  }
+
+  static String format(AccessRecord r) {
+    StringBuilder sb = new StringBuilder(128);
+    sb.append(r.clientAddress()).append(' ')
+        .append(r.user().map(AccessLog::clean).orElse("-")).append(' ')
+        .append('"').append(clean(r.method())).append(' ').append(clean(r.path())).append("\" ")
+        .append(r.status()).append(' ')
+        .append(r.responseBytes()).append(' ')
+        .append(r.node().orElse("-")).append(' ')
+        .append(r.requestClass().map(Enum::name).orElse("-")).append('/').append(r.label())
+        .append(' ')
+        .append(r.duration().toMillis()).append("ms");
+    if (r.outcome() != AccessRecord.Outcome.COMPLETED) {
+      sb.append(' ').append(r.outcome().name());
+    }
+    return sb.toString();
+  }
+
+  /** Keeps a client-supplied value on one line and free of quotes. */
+  private static String clean(String s) {
+    StringBuilder out = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f || c == '"' || c == ' ') {
+        if (out == null) {
+          out = new StringBuilder(s.length() + 8).append(s, 0, i);
+        }
+        out.append(String.format("%%%02X", (int) c));
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? s : out.toString();
+  }
+}

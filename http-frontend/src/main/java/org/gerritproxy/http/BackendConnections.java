@@ -1,0 +1,163 @@
+package org.gerritproxy.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import org.gerritproxy.routing.Node;
+
+/**
+ * Connections to the Gerrit nodes, kept alive between requests: one small pool per (event loop,
+ * node), touched only from its own event loop, so a frontend channel and its backend channel
+ * always share a thread and no pool needs a lock.
+ */
+final class BackendConnections {
+
+  /** Idle connections kept per node and event loop; more are closed. */
+  private static final int MAX_IDLE = 32;
+  /** Below Jetty's (and Gerrit's httpd.idleTimeout) 30s default, so the node rarely closes first. */
+  private static final Duration MAX_KEEP_IDLE = Duration.ofSeconds(15);
+
+  private static final AttributeKey<ScheduledFuture<?>> IDLE_TIMER =
+      AttributeKey.valueOf(BackendConnections.class, "idleTimer");
+
+  private final Bootstrap bootstrap;
+  private final long keepIdleNanos;
+  private final int maxHeaderSize;
+  private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
+  private volatile SslContext clientTls;
+
+  BackendConnections(Bootstrap bootstrap, HttpFrontendSettings settings) {
+    this.bootstrap = bootstrap
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()));
+    Duration keep = settings.idleTimeout().compareTo(MAX_KEEP_IDLE) < 0
+        ? settings.idleTimeout() : MAX_KEEP_IDLE;
+    this.keepIdleNanos = keep.toNanos();
+    // Gerrit's responses carry big headers (CSP, cookies): allow more than we accept from clients.
+    this.maxHeaderSize = Math.max(64 * 1024, settings.maxHeaderSize());
+  }
+
+  /** A live idle connection to {@code node} on {@code loop}, most recently used first; or null. */
+  Channel pooled(EventLoop loop, Node node) {
+    ArrayDeque<Channel> queue = queue(loop, node);
+    Channel ch;
+    while ((ch = queue.pollLast()) != null) {
+      ScheduledFuture<?> timer = ch.attr(IDLE_TIMER).getAndSet(null);
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      if (ch.isActive()) {
+        return ch;
+      }
+    }
+    return null;
+  }
+
+  /** Opens a new connection to {@code node} from {@code loop}. */
+  ChannelFuture connect(EventLoop loop, Node node) {
+    URI uri = node.http();
+    boolean tls = "https".equalsIgnoreCase(uri.getScheme());
+    String host = uri.getHost();
+    int port = uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80;
+    SslContext sslContext = tls ? clientTls() : null;
+    ChannelFuture f = bootstrap.clone(loop)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            if (sslContext != null) {
+              SslHandler ssl = sslContext.newHandler(ch.alloc(), host, port);
+              SSLEngine engine = ssl.engine();
+              SSLParameters params = engine.getSSLParameters();
+              params.setEndpointIdentificationAlgorithm("HTTPS");
+              engine.setSSLParameters(params);
+              ch.pipeline().addLast("tls", ssl);
+            }
+            ch.pipeline().addLast("http", new HttpClientCodec(8192, maxHeaderSize, 64 * 1024));
+            ch.pipeline().addLast("relay", new BackendHandler());
+          }
+        })
+        .connect(host, port);
+    String key = key(node);
+    Channel ch = f.channel();
+    ch.closeFuture().addListener(closed -> {
+      ArrayDeque<Channel> queue = idleOn(loop).get(key);
+      if (queue != null) {
+        queue.remove(ch);
+      }
+    });
+    return f;
+  }
+
+  /** Keeps {@code ch} for the next request to {@code node}, or closes it when enough are kept. */
+  void release(Channel ch, Node node) {
+    if (!ch.isActive()) {
+      return;
+    }
+    ArrayDeque<Channel> queue = queue(ch.eventLoop(), node);
+    if (queue.size() >= MAX_IDLE) {
+      ch.close();
+      return;
+    }
+    queue.addLast(ch);
+    ch.attr(IDLE_TIMER).set(ch.eventLoop().schedule(() -> {
+      if (queue.remove(ch)) {
+        ch.close();
+      }
+    }, keepIdleNanos, TimeUnit.NANOSECONDS));
+    // A read outstanding while idle lets us see the node close the connection (or babble).
+    ch.read();
+  }
+
+  private ArrayDeque<Channel> queue(EventLoop loop, Node node) {
+    return idleOn(loop).computeIfAbsent(key(node), k -> new ArrayDeque<>());
+  }
+
+  private Map<String, ArrayDeque<Channel>> idleOn(EventLoop loop) {
+    return idle.computeIfAbsent(loop, l -> new HashMap<>());
+  }
+
+  private SslContext clientTls() {
+    SslContext ctx = clientTls;
+    if (ctx == null) {
+      synchronized (this) {
+        if (clientTls == null) {
+          try {
+            clientTls = SslContextBuilder.forClient().build();
+          } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS towards the Gerrit nodes", e);
+          }
+        }
+        ctx = clientTls;
+      }
+    }
+    return ctx;
+  }
+
+  private static String key(Node node) {
+    URI uri = node.http();
+    return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + ProxyHeaders.authority(uri).toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,178 @@
+package org.gerritproxy.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * The backend-to-client direction: relays a node's response to the client, reading the next
+ * piece from the node only once the previous one was written to the client.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+
+  private Exchange exchange;
+  private FrontendHandler frontend;
+  private Throwable failure;
+
+  /** Serves {@code e} from now on; null when the connection goes back to the pool. */
+  void bind(Exchange e, FrontendHandler f) {
+    this.exchange = e;
+    this.frontend = f;
+    this.failure = null;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Exchange e = exchange;
+    if (e == null) {
+      // Nothing was asked on this idle connection: whatever came is not ours to relay.
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+      return;
+    }
+    if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+      ReferenceCountUtil.release(msg);
+      fail(ctx, o.decoderResult().cause());
+      return;
+    }
+    if (msg instanceof HttpResponse r) {
+      if (!head(ctx, e, r)) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+    }
+    if (msg instanceof HttpContent c) {
+      content(ctx, e, c);
+    }
+  }
+
+  /** Relays the response head; false when the response cannot be relayed. */
+  private boolean head(ChannelHandlerContext ctx, Exchange e, HttpResponse r) {
+    int code = r.status().code();
+    if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+      fail(ctx, new IllegalStateException("the node switched protocols though no upgrade was asked"));
+      return false;
+    }
+    if (r.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+      e.informational = true;
+      boolean expected = code != 100 || HttpUtil.is100ContinueExpected(e.request);
+      if (e.clientIsHttp11() && expected) {
+        DefaultFullHttpResponse interim = new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, r.status(), Unpooled.EMPTY_BUFFER,
+            ProxyHeaders.endToEnd(r.headers()), new DefaultHttpHeaders());
+        frontend.client().writeAndFlush(interim).addListener(f -> {
+          if (f.isSuccess()) {
+            ctx.read();
+          } else {
+            frontend.clientWriteFailed(e, f.cause());
+          }
+        });
+      } else {
+        ctx.read();
+      }
+      return true;
+    }
+
+    e.responseStarted = true;
+    e.status = code;
+    HttpResponse out = ProxyHeaders.toClient(r, frontend.nodeHeader(), e.node);
+    boolean bodyless = e.request.method().equals(HttpMethod.HEAD)
+        || code == HttpResponseStatus.NO_CONTENT.code()
+        || code == HttpResponseStatus.NOT_MODIFIED.code();
+    boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+    boolean hasLength = !chunked && r.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
+    boolean keepAlive = e.clientKeepAlive && !frontend.isDraining();
+    // Without chunking or a length the node ends its body by closing: never reuse that one.
+    e.backendReusable = HttpUtil.isKeepAlive(r) && (bodyless || chunked || hasLength);
+    if (!bodyless && !hasLength) {
+      if (e.clientIsHttp11()) {
+        out.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      } else {
+        keepAlive = false; // an HTTP/1.0 client reads to the end of the connection
+      }
+    }
+    e.clientKeepAlive = keepAlive;
+    if (!keepAlive) {
+      out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (!e.clientIsHttp11()) {
+      out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    frontend.client().writeAndFlush(out).addListener(f -> {
+      if (f.isSuccess()) {
+        ctx.read();
+      } else {
+        frontend.clientWriteFailed(e, f.cause());
+      }
+    });
+    return true;
+  }
+
+  private void content(ChannelHandlerContext ctx, Exchange e, HttpContent c) {
+    boolean last = c instanceof LastHttpContent;
+    if (e.informational) {
+      // The end of a 1xx: the real response follows; the read was asked for already.
+      c.release();
+      e.informational = !last;
+      return;
+    }
+    e.responseBytes += c.content().readableBytes();
+    if (!last) {
+      frontend.client().writeAndFlush(c).addListener(f -> {
+        if (f.isSuccess()) {
+          ctx.read();
+        } else {
+          frontend.clientWriteFailed(e, f.cause());
+        }
+      });
+      return;
+    }
+    e.backendDone = true;
+    FrontendHandler f = frontend; // backendDone() unbinds this handler from the exchange
+    f.backendDone(e);
+    f.client().writeAndFlush(c).addListener(w -> {
+      if (w.isSuccess()) {
+        f.responseWritten(e);
+      } else {
+        f.clientWriteFailed(e, w.cause());
+      }
+    });
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Exchange e = exchange;
+    if (e != null && !e.backendDone) {
+      frontend.backendFailed(
+          e, failure != null ? failure : new ClosedChannelException(), ctx.channel());
+    }
+    exchange = null;
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    fail(ctx, cause);
+  }
+
+  private void fail(ChannelHandlerContext ctx, Throwable cause) {
+    if (failure == null) {
+      failure = cause;
+    }
+    ctx.close(); // channelInactive reports it
+  }
+}

@@ -1,0 +1,625 @@
+package org.gerritproxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.gerritproxy.routing.Classification;
+import org.gerritproxy.routing.HttpRequestClassifier;
+import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.RequestClass;
+import org.gerritproxy.routing.RouteDecision;
+import org.gerritproxy.routing.Router;
+import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.SessionKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client-to-backend direction of one client connection: takes each request, asks the Router
+ * where it goes, and streams its body to that node one chunk at a time, reading the next chunk
+ * only once the previous one was written. Answers itself when the request is refused or bad.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
+
+  private final HttpProxyServer server;
+  private ChannelHandlerContext ctx;
+  private RequestDeadline deadline;
+  private String clientIp = "-";
+  private Exchange exchange;
+  private boolean draining;
+  /** A message was asked for and has not come yet. */
+  private boolean awaitingMessage;
+
+  FrontendHandler(HttpProxyServer server) {
+    this.server = server;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.deadline = ctx.pipeline().get(RequestDeadline.class);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    SocketAddress remote = ctx.channel().remoteAddress();
+    if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+      clientIp = inet.getAddress().getHostAddress();
+    }
+    read();
+    ctx.fireChannelActive();
+  }
+
+  ChannelHandlerContext client() {
+    return ctx;
+  }
+
+  Optional<String> nodeHeader() {
+    return server.settings().nodeHeader();
+  }
+
+  boolean isDraining() {
+    return draining || server.isDraining();
+  }
+
+  /** Asks for the next message from the client: one per call (FlowControlHandler). */
+  private void read() {
+    awaitingMessage = true;
+    ctx.read();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // A read cycle may end without the message we asked for (only part of it arrived, or the
+    // ask came during the cycle); Netty then counts the read as answered, so ask again.
+    if (awaitingMessage) {
+      ctx.read();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    awaitingMessage = false;
+    if (msg instanceof HttpRequest request) {
+      onRequest(request);
+    }
+    if (msg instanceof HttpContent content) {
+      onContent(content);
+    } else if (!(msg instanceof HttpRequest)) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onRequest(HttpRequest request) {
+    deadline.exchangeStarted();
+    if (exchange != null) {
+      // Reads stop while an exchange runs, so a second request cannot arrive; if it does, the
+      // connection is confused and no answer could be trusted.
+      ctx.close();
+      return;
+    }
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    Optional<String> origin = ProxyHeaders.originForm(request.uri());
+    Exchange e = new Exchange(request, origin.orElse("/"), clientIp,
+        SessionKey.userFromAuthorization(authorization));
+    exchange = e;
+    if (request.decoderResult().isFailure()) {
+      badRequest(e, request.decoderResult().cause());
+      return;
+    }
+    if (origin.isEmpty()) {
+      answerAndClose(e, HttpResponseStatus.BAD_REQUEST,
+          "The request-target is neither a path nor an http(s) URL; send a path such as /a/changes/.");
+      return;
+    }
+    if (request.protocolVersion().majorVersion() != 1) {
+      answerAndClose(e, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+          "This proxy speaks HTTP/1.1 (and 1.0) only; send the request as HTTP/1.1.");
+      return;
+    }
+    e.clientKeepAlive = HttpUtil.isKeepAlive(request) && !isDraining();
+    e.discardBody = false;
+
+    e.classification = HttpRequestClassifier.classify(request.method().name(), e.target);
+    e.sessionKey = SessionKey.forHttp(
+        request.headers().get(HttpHeaderNames.COOKIE), authorization, clientIp);
+    RoutingSnapshot snapshot = server.snapshot();
+    boolean readFromMaster =
+        server.recentWrites().wroteWithin(e.sessionKey, snapshot.table().routing().readYourWrites());
+    RouteDecision decision = Router.decide(e.classification, e.sessionKey, readFromMaster, snapshot);
+    if (decision instanceof RouteDecision.Refuse refusal) {
+      refuse(e, refusal);
+    } else if (decision instanceof RouteDecision.Forward forward) {
+      List<Node> candidates = new ArrayList<>(1 + forward.fallbacks().size());
+      candidates.add(forward.node());
+      candidates.addAll(forward.fallbacks());
+      e.candidates = candidates;
+      e.candidate = 0;
+      connect(e, true);
+    }
+  }
+
+  // ---------------------------------------------------------------- choosing a backend connection
+
+  /** Sends {@code e} to its current candidate, on a pooled connection when {@code mayReuse}. */
+  private void connect(Exchange e, boolean mayReuse) {
+    Node node = e.candidates.get(e.candidate);
+    e.node = node;
+    EventLoop loop = ctx.channel().eventLoop();
+    Channel pooled = mayReuse ? server.connections().pooled(loop, node) : null;
+    if (pooled != null) {
+      attach(e, pooled, true);
+      return;
+    }
+    ChannelFuture f = server.connections().connect(loop, node);
+    f.addListener((ChannelFuture cf) -> {
+      if (exchange != e) {
+        cf.channel().close(); // the client left meanwhile
+      } else if (cf.isSuccess()) {
+        attach(e, cf.channel(), false);
+      } else {
+        connectFailed(e, node, cf.cause());
+      }
+    });
+  }
+
+  private void connectFailed(Exchange e, Node node, Throwable cause) {
+    server.observer().nodeFailed(node, cause);
+    if (!e.bodyStarted && e.hasFallback()) {
+      LOG.info("{}: no connection to {} ({}); trying {}", server.settings().proxyName(),
+          node.name(), cause.toString(), e.candidates.get(e.candidate + 1).name());
+      e.candidate++;
+      connect(e, true);
+      return;
+    }
+    LOG.warn("{}: no connection to {} at {}: {}", server.settings().proxyName(), node.name(),
+        node.http(), cause.toString());
+    e.outcome = AccessRecord.Outcome.BACKEND_FAILED;
+    String tried = e.candidates.size() > 1 ? " (tried " + (e.candidate + 1) + " nodes)" : "";
+    answer(e, HttpResponseStatus.BAD_GATEWAY,
+        "The proxy could not connect to Gerrit node " + node.name() + tried + ": "
+            + describe(cause) + ". Retry in a little while; if it persists, tell your Gerrit"
+            + " administrator.");
+  }
+
+  /** Writes the request head on {@code backend}; the body follows as the client sends it. */
+  private void attach(Exchange e, Channel backend, boolean reused) {
+    e.backend = backend;
+    e.backendReused = reused;
+    e.backendDone = false;
+    e.requestSent = false;
+    backend.pipeline().get(BackendHandler.class).bind(e, this);
+    ChannelFuture f = backend.write(ProxyHeaders.toBackend(
+        e.request, e.target, e.node, clientIp, server.settings().isHttps()));
+    // A retry after the client's (empty) last chunk was read: send that end again too.
+    boolean complete = e.requestReceived && !e.bodyStarted;
+    if (complete) {
+      f = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    backend.flush();
+    f.addListener((ChannelFuture wf) -> {
+      if (exchange != e || e.backend != backend) {
+        return;
+      }
+      if (wf.isSuccess()) {
+        backend.read(); // for 100 Continue, or a response that does not wait for the body
+        if (complete) {
+          requestSent(e);
+        } else if (!e.requestReceived) {
+          read(); // the first body chunk, or the end of a bodyless request
+        }
+      } else if (reused && !e.bodyStarted) {
+        // A stale pooled connection: nothing reached the node; a fresh one will do.
+        retire(e, backend);
+        connect(e, false);
+      } else {
+        backend.close(); // BackendHandler reports the failure
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- the request body
+
+  private void onContent(HttpContent content) {
+    Exchange e = exchange;
+    if (e == null) {
+      content.release();
+      return;
+    }
+    if (content.decoderResult().isFailure()) {
+      Throwable cause = content.decoderResult().cause();
+      content.release();
+      e.outcome = AccessRecord.Outcome.BAD_REQUEST;
+      if (e.backend != null) {
+        retire(e, e.backend).close();
+      }
+      if (e.responseStarted) {
+        ctx.close();
+      } else {
+        answerAndClose(e, HttpResponseStatus.BAD_REQUEST,
+            "The request body is not valid HTTP/1.1 framing (" + badInput(cause) + ").");
+      }
+      return;
+    }
+    boolean last = content instanceof LastHttpContent;
+    e.requestBytes += content.content().readableBytes();
+    if (last) {
+      e.requestReceived = true;
+    }
+    Channel backend = e.backend;
+    if (backend == null && !e.discardBody) {
+      // Body bytes with nowhere to go would leave a hole in the request: give up on it.
+      content.release();
+      ctx.close();
+      return;
+    }
+    if (e.discardBody || backend == null) {
+      content.release();
+      if (last) {
+        maybeFinish(e);
+      } else {
+        read();
+      }
+      return;
+    }
+    if (content.content().isReadable()) {
+      e.bodyStarted = true;
+    }
+    backend.writeAndFlush(content).addListener((ChannelFuture f) -> {
+      if (exchange != e) {
+        return;
+      }
+      if (f.isSuccess() && e.backend == backend) {
+        if (last) {
+          requestSent(e);
+        } else {
+          read();
+        }
+      } else if (e.discardBody) {
+        // The response is complete already and the node let go: drop the rest of the body.
+        if (last) {
+          maybeFinish(e);
+        } else {
+          read();
+        }
+      } else if (!f.isSuccess()) {
+        backend.close(); // BackendHandler reports the failure
+      }
+    });
+  }
+
+  private void requestSent(Exchange e) {
+    e.requestSent = true;
+    if (e.backendDone) {
+      releaseBackend(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- callbacks of BackendHandler
+
+  /** The node's response is complete: its connection goes back to the pool when reusable. */
+  void backendDone(Exchange e) {
+    if (exchange != e) {
+      return;
+    }
+    if (!e.requestReceived) {
+      // Answered before the body was all sent: the rest is dropped, and with it the connection.
+      e.discardBody = true;
+      retire(e, e.backend).close();
+    } else if (e.requestSent) {
+      releaseBackend(e);
+    } // else requestSent() releases it once the last chunk is out
+  }
+
+  private void releaseBackend(Exchange e) {
+    Channel backend = e.backend;
+    if (backend == null) {
+      return;
+    }
+    retire(e, backend);
+    if (e.backendReusable) {
+      server.connections().release(backend, e.node);
+    } else {
+      backend.close();
+    }
+  }
+
+  /** Detaches {@code backend} from {@code e}, so its closing is no longer the exchange's concern. */
+  private Channel retire(Exchange e, Channel backend) {
+    backend.pipeline().get(BackendHandler.class).bind(null, null);
+    if (e.backend == backend) {
+      e.backend = null;
+    }
+    return backend;
+  }
+
+  /** The response's last byte reached the client. */
+  void responseWritten(Exchange e) {
+    if (exchange != e) {
+      return;
+    }
+    e.responseDone = true;
+    RequestClass c = e.classification == null ? null : e.classification.requestClass();
+    // The receive-pack advertisement is a GET of class WRITE: only what can change state counts.
+    if ((c == RequestClass.WRITE || c == RequestClass.SUBMIT) && !e.isSafeMethod()
+        && e.status < 400 && e.outcome == AccessRecord.Outcome.COMPLETED) {
+      server.recentWrites().recordWrite(e.sessionKey);
+    }
+    if (!e.requestReceived) {
+      e.discardBody = true;
+      read();
+    }
+    maybeFinish(e);
+  }
+
+  /**
+   * The node's connection failed before its response was complete. Before anything was relayed
+   * it may be retried; after, the client's connection is closed so that it never mistakes a
+   * truncated response for a whole one.
+   */
+  void backendFailed(Exchange e, Throwable cause, Channel backend) {
+    if (exchange != e || e.backend != backend) {
+      return;
+    }
+    retire(e, backend);
+    boolean staleRetry = e.backendReused && !e.responseStarted && !e.bodyStarted
+        && e.hasNoBody() && e.requestReceived && e.isIdempotent();
+    if (staleRetry) {
+      LOG.debug("{}: kept-alive connection to {} closed before answering; retrying on a new one",
+          server.settings().proxyName(), e.node.name());
+      connect(e, false);
+      return;
+    }
+    if (!e.backendReused || (e.responseStarted && cause instanceof IOException)) {
+      server.observer().nodeFailed(e.node, cause);
+    }
+    e.outcome = AccessRecord.Outcome.BACKEND_FAILED;
+    if (e.responseStarted) {
+      LOG.warn("{}: Gerrit node {} failed in the middle of a response to {} {} ({}); closing the"
+              + " client connection", server.settings().proxyName(), e.node.name(),
+          e.request.method(), ProxyHeaders.pathOf(e.target), cause.toString());
+      // What was relayed goes out, then the end of the connection tells the client the response
+      // is incomplete: its length, or its missing last chunk, is never made up for.
+      closeOnFlush(ctx.channel());
+      return;
+    }
+    if (!e.requestReceived) {
+      e.clientKeepAlive = false;
+    }
+    e.discardBody = true;
+    LOG.warn("{}: Gerrit node {} failed before answering {} {}: {}", server.settings().proxyName(),
+        e.node.name(), e.request.method(), ProxyHeaders.pathOf(e.target), cause.toString());
+    String notRetried = e.bodyStarted
+        ? " The request was not retried elsewhere because its body had already been sent."
+        : "";
+    answer(e, HttpResponseStatus.BAD_GATEWAY,
+        "Gerrit node " + e.node.name() + " closed the connection before answering ("
+            + describe(cause) + ")." + notRetried + " Retry the request; if it keeps failing,"
+            + " tell your Gerrit administrator.");
+  }
+
+  void clientWriteFailed(Exchange e, Throwable cause) {
+    if (exchange == e) {
+      e.outcome = AccessRecord.Outcome.CLIENT_ABORTED;
+    }
+    ctx.close();
+  }
+
+  // ---------------------------------------------------------------- answers of the proxy itself
+
+  private void refuse(Exchange e, RouteDecision.Refuse refusal) {
+    e.outcome = AccessRecord.Outcome.REFUSED;
+    e.discardBody = true;
+    LOG.debug("{}: refused {} {}: {}", server.settings().proxyName(), e.request.method(),
+        ProxyHeaders.pathOf(e.target), refusal.message());
+    send(e, RefusalResponse.forRefusal(refusal, e.git, e.clientKeepAlive && !isDraining()));
+    if (!e.requestReceived) {
+      read(); // drain the body, so the client reads the answer rather than a reset
+    }
+  }
+
+  private void badRequest(Exchange e, Throwable cause) {
+    if (cause instanceof TooLongHttpHeaderException) {
+      answerAndClose(e, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+          "The request headers are larger than the " + server.settings().maxHeaderSize()
+              + " bytes this proxy accepts; send fewer or smaller headers (cookies, tokens).");
+    } else if (cause instanceof TooLongHttpLineException) {
+      answerAndClose(e, HttpResponseStatus.REQUEST_URI_TOO_LONG,
+          "The request line is longer than the " + server.settings().maxHeaderSize()
+              + " bytes this proxy accepts; shorten the URL.");
+    } else if (cause instanceof TooLongFrameException) {
+      answerAndClose(e, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+          "The request is larger than this proxy accepts (" + badInput(cause) + ").");
+    } else {
+      answerAndClose(e, HttpResponseStatus.BAD_REQUEST,
+          "The request is not valid HTTP/1.1 (" + badInput(cause) + "); the connection is closed.");
+    }
+  }
+
+  private void answerAndClose(Exchange e, HttpResponseStatus status, String message) {
+    if (e.outcome == AccessRecord.Outcome.COMPLETED) {
+      e.outcome = AccessRecord.Outcome.BAD_REQUEST;
+    }
+    e.clientKeepAlive = false;
+    e.discardBody = true;
+    e.requestReceived = true; // nothing more is read on this connection
+    send(e, RefusalResponse.plainText(status, message, false));
+  }
+
+  private void answer(Exchange e, HttpResponseStatus status, String message) {
+    boolean keepAlive = e.clientKeepAlive && e.requestReceived && !isDraining();
+    e.clientKeepAlive = keepAlive;
+    if (!e.requestReceived) {
+      e.requestReceived = true; // the connection closes: the rest of the body is not awaited
+    }
+    send(e, RefusalResponse.plainText(status, message, keepAlive));
+  }
+
+  private void send(Exchange e, FullHttpResponse response) {
+    e.responseStarted = true;
+    e.status = response.status().code();
+    e.responseBytes = response.content().readableBytes();
+    ctx.writeAndFlush(response).addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        clientWriteFailed(e, f.cause());
+      } else if (exchange == e) {
+        e.responseDone = true;
+        maybeFinish(e);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- the end of an exchange
+
+  private void maybeFinish(Exchange e) {
+    if (exchange != e || !e.responseDone || !e.requestReceived) {
+      return;
+    }
+    exchange = null;
+    record(e);
+    if (e.clientKeepAlive && !isDraining() && ctx.channel().isActive()) {
+      deadline.awaitRequest();
+      read();
+    } else {
+      ctx.close();
+    }
+  }
+
+  private void record(Exchange e) {
+    if (e.finished) {
+      return;
+    }
+    e.finished = true;
+    AccessRecord r = e.toRecord();
+    AccessLog.write(r);
+    try {
+      server.observer().exchangeCompleted(r);
+    } catch (RuntimeException ex) {
+      LOG.warn("{}: the exchange observer failed", server.settings().proxyName(), ex);
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt == RequestDeadline.HEADERS_TOO_SLOW) {
+      if (exchange == null) {
+        Exchange e = new Exchange(new io.netty.handler.codec.http.DefaultHttpRequest(
+            io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+            io.netty.handler.codec.http.HttpMethod.valueOf("-"), "-"), "-", clientIp,
+            Optional.empty());
+        exchange = e;
+        answerAndClose(e, HttpResponseStatus.REQUEST_TIMEOUT,
+            "The request headers did not arrive within "
+                + server.settings().headerTimeout().toSeconds() + "s; the connection is closed."
+                + " Check the network between you and the proxy.");
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  /** Server shutdown: finish the exchange under way, if any, then close. */
+  void drain() {
+    draining = true;
+    if (exchange == null) {
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Exchange e = exchange;
+    exchange = null;
+    if (e != null) {
+      if (e.backend != null) {
+        retire(e, e.backend).close();
+      }
+      if (!e.responseDone && e.outcome == AccessRecord.Outcome.COMPLETED) {
+        e.outcome = AccessRecord.Outcome.CLIENT_ABORTED;
+      }
+      record(e);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException || cause instanceof io.netty.handler.codec.DecoderException) {
+      // Resets, broken pipes, TLS garbage from scanners: routine, and no concern of the operator.
+      LOG.debug("{}: client {} connection failed: {}", server.settings().proxyName(), clientIp,
+          cause.toString());
+    } else {
+      LOG.warn("{}: client {} connection failed", server.settings().proxyName(), clientIp, cause);
+    }
+    ctx.close();
+  }
+
+  /** What was wrong with the client's own bytes, as the decoder says it. */
+  private static String badInput(Throwable cause) {
+    String m = cause == null ? null : cause.getMessage();
+    return m == null || m.isBlank() ? "malformed" : m;
+  }
+
+  /**
+   * A short reason for a client to read: no addresses or internals of the cluster, which the
+   * operator finds in the proxy's own log.
+   */
+  static String describe(Throwable cause) {
+    if (cause instanceof java.net.ConnectException) {
+      return "connection refused";
+    }
+    if (cause instanceof io.netty.channel.ConnectTimeoutException
+        || cause instanceof java.net.SocketTimeoutException) {
+      return "connection timed out";
+    }
+    if (cause instanceof java.net.UnknownHostException) {
+      return "its host name does not resolve";
+    }
+    if (cause instanceof java.nio.channels.ClosedChannelException) {
+      return "connection closed";
+    }
+    if (cause instanceof javax.net.ssl.SSLException) {
+      return "TLS failed";
+    }
+    if (cause instanceof IOException) {
+      String m = cause.getMessage();
+      return m != null && m.toLowerCase(java.util.Locale.ROOT).contains("reset")
+          ? "connection reset" : "network error";
+    }
+    if (cause instanceof io.netty.handler.codec.DecoderException
+        || cause instanceof IllegalStateException) {
+      return cause.getMessage() == null ? "invalid HTTP" : cause.getMessage();
+    }
+    return cause == null ? "unknown error" : cause.getClass().getSimpleName();
+  }
+
+  /** Closes {@code ch} once everything written to it is flushed (as in Netty's proxy example). */
+  static void closeOnFlush(Channel ch) {
+    if (ch.isActive()) {
+      ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+}

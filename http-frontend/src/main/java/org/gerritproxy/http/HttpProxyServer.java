@@ -1,0 +1,238 @@
+package org.gerritproxy.http;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.gerritproxy.routing.RoutingSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP(S) reverse proxy in front of the Gerrit nodes: accepts clients, routes each request
+ * with the current {@link RoutingSnapshot} and streams it to the chosen node and back.
+ *
+ * <p>Lifecycle: {@link #start()} once, then {@link #stopAccepting()} and/or {@link
+ * #shutdownGracefully(Duration)}. One event loop group serves clients and backend connections
+ * alike, and every backend connection lives on its client's event loop.
+ */
+public final class HttpProxyServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpProxyServer.class);
+
+  private final HttpFrontendSettings settings;
+  private final Supplier<RoutingSnapshot> snapshots;
+  private final BackendObserver observer;
+  private final SslContext serverTls;
+  private final RecentWrites recentWrites = new RecentWrites(Ticker.systemTicker());
+
+  private final boolean epoll = Epoll.isAvailable();
+  private EventLoopGroup group;
+  private BackendConnections connections;
+  private Channel serverChannel;
+  private ChannelGroup clients;
+  private volatile boolean draining;
+
+  /**
+   * @param settings the {@code [httpd]} settings
+   * @param snapshots the routing state; read once per request, never cached
+   * @param observer told of node failures and of every finished exchange
+   * @throws IllegalArgumentException when the TLS certificate or key cannot be read
+   */
+  public HttpProxyServer(
+      HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots, BackendObserver observer) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
+    this.observer = Objects.requireNonNull(observer, "observer");
+    this.serverTls = settings.isHttps() ? serverTls(settings) : null;
+  }
+
+  /**
+   * Binds the listen address and starts serving.
+   *
+   * @return the address bound (with the real port when the configured port is 0)
+   * @throws IOException when the address cannot be bound
+   */
+  public synchronized InetSocketAddress start() throws IOException {
+    if (group != null) {
+      throw new IllegalStateException("this server was started already");
+    }
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("httpd", false), io);
+    clients = new DefaultChannelGroup("httpd-clients", GlobalEventExecutor.INSTANCE);
+    Class<? extends SocketChannel> clientChannel =
+        epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    Class<? extends ServerChannel> serverChannelClass =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    connections = new BackendConnections(new Bootstrap().channel(clientChannel), settings);
+
+    HttpDecoderConfig decoder = new HttpDecoderConfig()
+        .setMaxInitialLineLength(settings.maxHeaderSize())
+        .setMaxHeaderSize(settings.maxHeaderSize())
+        .setMaxChunkSize(64 * 1024);
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(serverChannelClass)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            clients.add(ch);
+            ChannelPipeline p = ch.pipeline();
+            if (serverTls != null) {
+              p.addLast("tls", serverTls.newHandler(ch.alloc()));
+            }
+            p.addLast("deadline", new RequestDeadline(settings.headerTimeout(), settings.idleTimeout()));
+            p.addLast("http", new HttpServerCodec(decoder));
+            p.addLast("flow", new FlowControlHandler());
+            p.addLast("proxy", new FrontendHandler(HttpProxyServer.this));
+          }
+        });
+    InetSocketAddress listen = settings.listen().isWildcard()
+        ? new InetSocketAddress(settings.listen().port())
+        : new InetSocketAddress(settings.listen().host(), settings.listen().port());
+    try {
+      serverChannel = b.bind(listen).sync().channel();
+    } catch (Exception e) {
+      group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      group = null;
+      throw new IOException("cannot listen on " + settings.listen() + " for HTTP: " + e.getMessage(), e);
+    }
+    InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+    LOG.info("{}: listening for {} on {} ({} transport)", settings.proxyName(),
+        settings.isHttps() ? "HTTPS" : "HTTP", bound, epoll ? "epoll" : "nio");
+    return bound;
+  }
+
+  /** Stops accepting new connections; connections already accepted are served on. */
+  public synchronized void stopAccepting() {
+    if (serverChannel != null) {
+      serverChannel.close().awaitUninterruptibly();
+      serverChannel = null;
+    }
+  }
+
+  /**
+   * Stops accepting, lets the requests in flight finish within {@code timeout} (closing each
+   * connection once its current exchange is over), then closes whatever is left.
+   *
+   * @return true when every request in flight finished in time
+   */
+  public boolean shutdownGracefully(Duration timeout) {
+    EventLoopGroup g;
+    ChannelGroup open;
+    synchronized (this) {
+      if (group == null) {
+        return true;
+      }
+      g = group;
+      open = clients;
+      group = null;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    draining = true;
+    if (serverChannel != null) {
+      serverChannel.close().awaitUninterruptibly();
+      serverChannel = null;
+    }
+    for (Channel ch : open) {
+      ch.eventLoop().execute(() -> {
+        FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+        if (h != null) {
+          h.drain();
+        } else {
+          ch.close();
+        }
+      });
+    }
+    boolean finished = true;
+    while (!open.isEmpty()) {
+      if (System.nanoTime() >= deadline) {
+        finished = false;
+        LOG.warn("{}: {} HTTP connection(s) still busy after {}; closing them",
+            settings.proxyName(), open.size(), timeout);
+        break;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        finished = false;
+        break;
+      }
+    }
+    open.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    LOG.info("{}: HTTP frontend stopped", settings.proxyName());
+    return finished;
+  }
+
+  // ---------------------------------------------------------------- for the handlers
+
+  HttpFrontendSettings settings() {
+    return settings;
+  }
+
+  RoutingSnapshot snapshot() {
+    return snapshots.get();
+  }
+
+  BackendObserver observer() {
+    return observer;
+  }
+
+  BackendConnections connections() {
+    return connections;
+  }
+
+  RecentWrites recentWrites() {
+    return recentWrites;
+  }
+
+  boolean isDraining() {
+    return draining;
+  }
+
+  private static SslContext serverTls(HttpFrontendSettings s) {
+    try {
+      return SslContextBuilder.forServer(s.sslCertificate().get().toFile(), s.sslKey().get().toFile())
+          .build();
+    } catch (Exception e) {
+      throw new IllegalArgumentException("httpd.sslCertificate " + s.sslCertificate().get()
+          + " and httpd.sslKey " + s.sslKey().get() + " cannot be used for HTTPS: "
+          + e.getMessage() + ". Give a PEM certificate chain and its PEM (PKCS#8) private key.", e);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package org.gerritproxy.http;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import org.gerritproxy.routing.Node;
+
+/**
+ * The header rewriting of a reverse proxy (RFC 9110 §7.6): hop-by-hop headers stay on their hop,
+ * {@code X-Forwarded-*} tell Gerrit who the client was, and only the Router picks the backend.
+ */
+final class ProxyHeaders {
+
+  /** Hop-by-hop headers (RFC 9110 §7.6.1) plus the non-standard ones clients still send. */
+  private static final List<CharSequence> HOP_BY_HOP =
+      List.of(
+          HttpHeaderNames.CONNECTION,
+          HttpHeaderNames.KEEP_ALIVE,
+          HttpHeaderNames.PROXY_CONNECTION,
+          HttpHeaderNames.PROXY_AUTHENTICATE,
+          HttpHeaderNames.PROXY_AUTHORIZATION,
+          HttpHeaderNames.TE,
+          HttpHeaderNames.TRAILER,
+          HttpHeaderNames.UPGRADE,
+          HttpHeaderNames.TRANSFER_ENCODING);
+
+  static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+  static final String X_FORWARDED_HOST = "X-Forwarded-Host";
+
+  private ProxyHeaders() {}
+
+  /**
+   * The request to send to {@code node}: HTTP/1.1, the node's path prefix before the client's
+   * origin-form target, end-to-end headers only, and the forwarding headers.
+   */
+  static HttpRequest toBackend(
+      HttpRequest client, String originTarget, Node node, String clientIp, boolean https) {
+    HttpHeaders h = endToEnd(client.headers());
+    if (HttpUtil.isTransferEncodingChunked(client)) {
+      // The body stays chunked on the way to the backend; the client codec re-frames it.
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    }
+    String forwardedFor = client.headers().getAll(X_FORWARDED_FOR).stream()
+        .reduce((a, b) -> a + ", " + b)
+        .map(prior -> prior + ", " + clientIp)
+        .orElse(clientIp);
+    h.set(X_FORWARDED_FOR, forwardedFor);
+    h.set(X_FORWARDED_PROTO, https ? "https" : "http");
+    Optional<String> host = clientHost(client);
+    if (host.isPresent()) {
+      h.set(HttpHeaderNames.HOST, host.get());
+      h.set(X_FORWARDED_HOST, host.get());
+    } else {
+      h.set(HttpHeaderNames.HOST, authority(node.http()));
+      h.remove(X_FORWARDED_HOST);
+    }
+    return new DefaultHttpRequest(
+        HttpVersion.HTTP_1_1, client.method(), backendTarget(node, originTarget), h);
+  }
+
+  /**
+   * The response head to relay to the client: the backend's status and end-to-end headers, and
+   * the node header when configured. Framing headers are set by the caller.
+   */
+  static HttpResponse toClient(HttpResponse backend, Optional<String> nodeHeader, Node node) {
+    HttpHeaders h = endToEnd(backend.headers());
+    nodeHeader.ifPresent(name -> h.set(name, node.name()));
+    return new DefaultHttpResponse(HttpVersion.HTTP_1_1, backend.status(), h);
+  }
+
+  /** A copy of {@code in} without hop-by-hop headers and without those its Connection lists. */
+  static HttpHeaders endToEnd(HttpHeaders in) {
+    HttpHeaders out = new DefaultHttpHeaders();
+    out.set(in);
+    for (String connection : in.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : connection.split(",")) {
+        String name = token.strip();
+        if (!name.isEmpty()) {
+          out.remove(name);
+        }
+      }
+    }
+    for (CharSequence name : HOP_BY_HOP) {
+      out.remove(name);
+    }
+    return out;
+  }
+
+  /**
+   * The client's request-target in origin form ({@code /path?query}): absolute-form targets lose
+   * scheme, user info and authority, so they can never choose a backend. Empty when the target is
+   * neither, e.g. {@code foo} or {@code http://host@@}.
+   */
+  static Optional<String> originForm(String rawTarget) {
+    if (rawTarget.startsWith("/")) {
+      return Optional.of(rawTarget);
+    }
+    if (rawTarget.equals("*")) {
+      return Optional.of(rawTarget);
+    }
+    int scheme = rawTarget.indexOf("://");
+    if (scheme <= 0 || !rawTarget.substring(0, scheme).matches("(?i)https?")) {
+      return Optional.empty();
+    }
+    int start = scheme + 3;
+    int end = start;
+    while (end < rawTarget.length() && "/?#".indexOf(rawTarget.charAt(end)) < 0) {
+      end++;
+    }
+    if (end == start) {
+      return Optional.empty();
+    }
+    String rest = rawTarget.substring(end);
+    if (rest.isEmpty() || rest.startsWith("#")) {
+      return Optional.of("/");
+    }
+    return Optional.of(rest.startsWith("?") ? "/" + rest : rest);
+  }
+
+  /** The path of an origin-form target, without its query string. */
+  static String pathOf(String originTarget) {
+    int q = originTarget.indexOf('?');
+    return q < 0 ? originTarget : originTarget.substring(0, q);
+  }
+
+  /** The node's base URL path (no trailing slash) before the client's origin-form target. */
+  static String backendTarget(Node node, String originTarget) {
+    String prefix = node.http().getRawPath();
+    if (prefix == null) {
+      prefix = "";
+    }
+    while (prefix.endsWith("/")) {
+      prefix = prefix.substring(0, prefix.length() - 1);
+    }
+    if (originTarget.equals("*")) {
+      return prefix.isEmpty() ? "*" : prefix + "/";
+    }
+    return prefix + originTarget;
+  }
+
+  static String authority(URI uri) {
+    int port = uri.getPort();
+    String host = uri.getHost();
+    if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return port < 0 ? host : host + ":" + port;
+  }
+
+  /** The Host header; for an absolute-form target without one, the target's authority. */
+  private static Optional<String> clientHost(HttpRequest client) {
+    String host = client.headers().get(HttpHeaderNames.HOST);
+    if (host != null && !host.isBlank()) {
+      return Optional.of(host.strip());
+    }
+    String uri = client.uri();
+    int scheme = uri.indexOf("://");
+    if (scheme > 0) {
+      int start = scheme + 3;
+      int end = start;
+      while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+        end++;
+      }
+      String authority = uri.substring(start, end);
+      int at = authority.lastIndexOf('@');
+      authority = authority.substring(at + 1);
+      if (!authority.isEmpty()) {
+        return Optional.of(authority);
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,69 @@
+package org.gerritproxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.gerritproxy.routing.RouteDecision;
+
+/**
+ * The responses the proxy itself writes: refusals of the Router and errors of the proxy, each a
+ * sentence in {@code text/plain}, or in git's own framing where git would otherwise hide it.
+ */
+final class RefusalResponse {
+
+  /** Seconds a client should wait before retrying a 503. */
+  static final int RETRY_AFTER_SECONDS = 10;
+
+  private RefusalResponse() {}
+
+  /**
+   * The response to a refusal. Plain text with 503 + Retry-After (or 403), which git prints as
+   * {@code remote: ...} lines for the ref advertisement; for git's RPC POSTs a 200 whose body is
+   * git's own error packet, since git shows no body of a failed POST.
+   */
+  static FullHttpResponse forRefusal(
+      RouteDecision.Refuse refusal, Optional<GitSmartHttp.Request> git, boolean keepAlive) {
+    if (git.isPresent() && git.get().step() == GitSmartHttp.Step.RPC) {
+      String service = git.get().service();
+      FullHttpResponse r = response(HttpResponseStatus.OK,
+          GitSmartHttp.refusalBody(service, refusal.message()), GitSmartHttp.resultType(service),
+          keepAlive);
+      r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      return r;
+    }
+    HttpResponseStatus status = refusal.reason() == RouteDecision.Refusal.FORBIDDEN
+        ? HttpResponseStatus.FORBIDDEN
+        : HttpResponseStatus.SERVICE_UNAVAILABLE;
+    FullHttpResponse r = plainText(status, refusal.message(), keepAlive);
+    if (status == HttpResponseStatus.SERVICE_UNAVAILABLE) {
+      r.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+    }
+    return r;
+  }
+
+  /** A short {@code text/plain} response: {@code message} and a newline. */
+  static FullHttpResponse plainText(HttpResponseStatus status, String message, boolean keepAlive) {
+    ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
+    FullHttpResponse r = response(status, body, "text/plain; charset=UTF-8", keepAlive);
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    return r;
+  }
+
+  private static FullHttpResponse response(
+      HttpResponseStatus status, ByteBuf body, String contentType, boolean keepAlive) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    if (!keepAlive) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    return r;
+  }
+}
