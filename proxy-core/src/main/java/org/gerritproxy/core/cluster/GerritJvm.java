@@ -1,0 +1,80 @@
+package org.gerritproxy.core.cluster;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * How a Gerrit process is launched: this JVM's {@code java}, the Gerrit jars of the gerrit-lib
+ * directory as its classpath (never ours), and the JVM options.
+ */
+final class GerritJvm {
+    private static final String LAUNCHER = "com.google.gerrit.launcher.GerritLauncher";
+
+    private final Path java;
+    private final List<Path> jars;
+    private final List<String> options;
+
+    private GerritJvm(Path java, List<Path> jars, List<String> options) {
+        this.java = java;
+        this.jars = jars;
+        this.options = options;
+    }
+
+    static GerritJvm of(Path gerritLib, List<String> options) {
+        List<Path> jars;
+        try (Stream<Path> files = Files.list(gerritLib)) {
+            jars = files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read the Gerrit jars in " + gerritLib
+                    + ": run `mvn -pl proxy-core process-resources` to copy them there.", e);
+        }
+        for (String required : List.of("gerrit-plugin-api-", "gerrit-acceptance-framework-", "bcprov-")) {
+            if (jars.stream().noneMatch(j -> j.getFileName().toString().startsWith(required))) {
+                throw new IllegalStateException("No " + required + "*.jar in " + gerritLib
+                        + ": run `mvn -pl proxy-core process-resources` to copy the Gerrit jars there.");
+            }
+        }
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return new GerritJvm(java, jars, List.copyOf(options));
+    }
+
+    /** {@code init --batch --dev}: creates a site with the account admin / secret. */
+    ProcessBuilder init(Path site) {
+        return launcher(List.of(), "init", "--batch", "--dev", "--no-auto-start", "-d", site.toString());
+    }
+
+    /** The daemon, logging through the site's own log4j configuration (see {@link NodeSite}). */
+    ProcessBuilder daemon(Path site, Path log4jConfig) {
+        return launcher(List.of("-Dlog4j.configuration=" + log4jConfig.toUri()),
+                "daemon", "-d", site.toString(), "--console-log");
+    }
+
+    /** Names and sizes of the jars: an initialised template is reused only by the same Gerrit. */
+    String fingerprint() {
+        return jars.stream().map(j -> {
+            try {
+                return j.getFileName() + " " + Files.size(j);
+            } catch (IOException e) {
+                return j.getFileName() + " ?";
+            }
+        }).collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    private ProcessBuilder launcher(List<String> properties, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.addAll(options);
+        command.addAll(properties);
+        command.add("-cp");
+        command.add(jars.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
+        command.add(LAUNCHER);
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true);
+    }
+}
