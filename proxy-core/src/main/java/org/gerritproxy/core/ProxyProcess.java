@@ -1,0 +1,242 @@
+package org.gerritproxy.core;
+
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.gerritproxy.core.admin.AdminServer;
+import org.gerritproxy.core.admin.ConfigStatus;
+import org.gerritproxy.core.admin.Dashboard;
+import org.gerritproxy.core.admin.HealthReport;
+import org.gerritproxy.core.config.ConfigException;
+import org.gerritproxy.core.config.ConfigLoader;
+import org.gerritproxy.core.config.ProxyConfig;
+import org.gerritproxy.core.config.Secret;
+import org.gerritproxy.core.election.WriteMasterElector;
+import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.core.health.ClusterView;
+import org.gerritproxy.core.health.NetworkProbe;
+import org.gerritproxy.core.health.ProbeSettings;
+import org.gerritproxy.http.BackendObserver;
+import org.gerritproxy.http.HttpFrontendSettings;
+import org.gerritproxy.http.HttpProxyServer;
+import org.gerritproxy.routing.ElectionMode;
+import org.gerritproxy.routing.Node;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gerrit-proxy: the cluster view (probes and election), the HTTP frontend and the
+ * admin listener, built from one configuration and reconfigured in place on reload.
+ */
+public final class ProxyProcess implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProxyProcess.class);
+
+  private final Path configFile;
+  private final Clock clock = Clock.systemUTC();
+  private final EventLog events = new EventLog(clock, 100);
+  private final AtomicReference<ProxyConfig> config = new AtomicReference<>();
+  private final AtomicReference<ConfigStatus> configStatus = new AtomicReference<>();
+  private final HttpClient probeClient;
+  private ClusterView cluster;
+  private HttpProxyServer http;
+  private AdminServer admin;
+  private InetSocketAddress httpAddress;
+  private InetSocketAddress adminAddress;
+
+  private ProxyProcess(Path configFile, ProxyConfig initial) {
+    this.configFile = configFile;
+    this.config.set(initial);
+    this.configStatus.set(new ConfigStatus(configFile, clock.instant(), Optional.empty()));
+    this.probeClient = HttpClient.newBuilder()
+        .connectTimeout(initial.health().timeout())
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .executor(Executors.newFixedThreadPool(2, r -> {
+          Thread t = new Thread(r, "probe");
+          t.setDaemon(true);
+          return t;
+        }))
+        .build();
+  }
+
+  /**
+   * Loads the configuration and starts every listener.
+   *
+   * @throws ConfigException when the configuration is invalid
+   * @throws IllegalStateException when a listener cannot be bound, or the configuration asks for
+   *     something this build cannot do
+   */
+  public static ProxyProcess start(Path configFile) throws ConfigException, InterruptedException {
+    ProxyConfig cfg = ConfigLoader.load(configFile);
+    if (cfg.election().mode() == ElectionMode.ZOOKEEPER) {
+      throw new IllegalStateException("election.mode = zookeeper is not available in this version of"
+          + " gerrit-proxy; use 'local' (one proxy) or 'static' (the operator names the master).");
+    }
+    ProxyProcess p = new ProxyProcess(configFile, cfg);
+    try {
+      p.startAll(cfg);
+    } catch (RuntimeException | InterruptedException e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  private void startAll(ProxyConfig cfg) throws InterruptedException {
+    events.record("start", "gerrit-proxy " + cfg.proxy().name() + " starting with " + configFile);
+    cluster = new ClusterView(cfg.routingTable(), probeSettings(cfg),
+        new NetworkProbe(probeClient, clock), WriteMasterElector.alone(), events, clock);
+    cluster.start();
+    http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, new BackendObserver() {
+      @Override
+      public void nodeFailed(Node node, Throwable cause) {
+        cluster.trafficFailure(node.name(), cause);
+      }
+    });
+    try {
+      httpAddress = http.start();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listenAddress()
+          + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
+    }
+    admin = new AdminServer(cfg.admin().listenAddress(), cfg.admin().token().map(Secret::reveal),
+        new Pages());
+    try {
+      adminAddress = admin.start();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot listen for the admin pages on "
+          + cfg.admin().listenAddress() + ": " + e.getMessage()
+          + ". Is another process using it? Change [admin] listenAddress.", e);
+    }
+    log.info("gerrit-proxy {} serving HTTP on {} (admin on {})", cfg.proxy().name(), httpAddress,
+        adminAddress);
+  }
+
+  /**
+   * Re-reads the configuration. A valid one replaces the old one whole (nodes, routing, election,
+   * probes); an invalid one leaves the old one in force and is reported on {@code /health}.
+   *
+   * @return true when the new configuration is in force
+   */
+  public synchronized boolean reload() {
+    ProxyConfig next;
+    try {
+      next = ConfigLoader.load(configFile);
+    } catch (ConfigException e) {
+      String problems = e.getMessage();
+      configStatus.set(new ConfigStatus(configFile, configStatus.get().loadedAt(),
+          Optional.of(problems)));
+      events.record("reload-failed", "the configuration was not reloaded; the previous one stays in"
+          + " force: " + problems);
+      return false;
+    }
+    ProxyConfig previous = config.get();
+    if (next.election().mode() == ElectionMode.ZOOKEEPER) {
+      String why = "election.mode = zookeeper is not available in this version; the previous"
+          + " configuration stays in force.";
+      configStatus.set(new ConfigStatus(configFile, configStatus.get().loadedAt(), Optional.of(why)));
+      events.record("reload-failed", why);
+      return false;
+    }
+    cluster.reconfigure(next.routingTable(), probeSettings(next));
+    config.set(next);
+    configStatus.set(new ConfigStatus(configFile, clock.instant(), Optional.empty()));
+    if (!previous.httpd().equals(next.httpd()) || !previous.admin().equals(next.admin())) {
+      events.record("reload", "listener settings changed ([httpd] or [admin]); they take effect"
+          + " after a restart of the proxy");
+    }
+    events.record("reload", "configuration reloaded from " + configFile);
+    return true;
+  }
+
+  public InetSocketAddress httpAddress() {
+    return httpAddress;
+  }
+
+  public InetSocketAddress adminAddress() {
+    return adminAddress;
+  }
+
+  public ClusterView cluster() {
+    return cluster;
+  }
+
+  public ProxyConfig config() {
+    return config.get();
+  }
+
+  /** Stops accepting, lets requests in flight finish up to {@code [proxy] shutdownTimeout}. */
+  @Override
+  public void close() {
+    Duration grace = config.get().proxy().shutdownTimeout();
+    if (http != null) {
+      http.shutdownGracefully(grace);
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+    events.record("stop", "gerrit-proxy stopped");
+  }
+
+  static ProbeSettings probeSettings(ProxyConfig cfg) {
+    var h = cfg.health();
+    return new ProbeSettings(h.interval(), h.timeout(), h.fall(), h.rise(), h.path());
+  }
+
+  static HttpFrontendSettings httpSettings(ProxyConfig cfg) {
+    var h = cfg.httpd();
+    return new HttpFrontendSettings(
+        h.listenAddress(),
+        h.tls().map(t -> t.certificate()),
+        h.tls().map(t -> t.key()),
+        h.maxHeaderSize(),
+        h.headerTimeout(),
+        h.idleTimeout(),
+        h.nodeHeader(),
+        h.connectTimeout(),
+        cfg.proxy().name());
+  }
+
+  private final class Pages implements AdminServer.Pages {
+    @Override
+    public AdminServer.Response health() {
+      var snapshot = cluster.snapshot();
+      var doc = HealthReport.build(config.get().proxy().name(), snapshot, cluster.nodes(),
+          configStatus.get(), events.recent());
+      return new AdminServer.Response(HealthReport.healthy(snapshot) ? 200 : 503,
+          "application/json", HealthReport.toJson(doc));
+    }
+
+    @Override
+    public AdminServer.Response dashboard() {
+      return new AdminServer.Response(200, "text/html; charset=utf-8",
+          Dashboard.render(config.get().proxy().name(), cluster.snapshot(), cluster.nodes(),
+              configStatus.get(), events.recent()));
+    }
+
+    @Override
+    public AdminServer.Response reload() {
+      boolean ok = ProxyProcess.this.reload();
+      ConfigStatus status = configStatus.get();
+      return ok
+          ? new AdminServer.Response(200, "text/plain; charset=utf-8",
+              "Reloaded " + configFile + " at " + status.loadedAt() + ".\n")
+          : new AdminServer.Response(400, "text/plain; charset=utf-8",
+              "The configuration was not reloaded; the previous one stays in force.\n"
+                  + status.lastError().orElse("") + "\n");
+    }
+  }
+
+  /** When the last successful load happened. */
+  public Instant loadedAt() {
+    return configStatus.get().loadedAt();
+  }
+}

@@ -1,0 +1,32 @@
+package org.gerritproxy.core.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code gerrit-proxy} command line: {@code run}, {@code check-config}, {@code demo}. */
+@Command(
+    name = "gerrit-proxy",
+    mixinStandardHelpOptions = true,
+    version = "gerrit-proxy 0.1.0",
+    description = "Git protocol proxy and load balancer for multi-primary Gerrit clusters.",
+    subcommands = {RunCommand.class, CheckConfigCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit status (for tests: no System.exit). */
+  public static int execute(String... args) {
+    return new CommandLine(new Main()).execute(args);
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "Say what to do: run -c FILE, check-config -c FILE, or demo.");
+  }
+}

@@ -1,0 +1,239 @@
+package org.gerritproxy.core.health;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.gerritproxy.core.election.WriteMasterElector;
+import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.routing.AdminState;
+import org.gerritproxy.routing.ElectionMode;
+import org.gerritproxy.routing.Heartbeat;
+import org.gerritproxy.routing.HealthView;
+import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.NodeState;
+import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.RoutingTable;
+import org.gerritproxy.routing.WriteMaster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This proxy's live view of the cluster: probes every node, turns the results into states,
+ * elects the write master, and publishes each outcome as one immutable {@link RoutingSnapshot}
+ * that frontends read per request. All changes happen on one thread, so a snapshot is always
+ * the result of a whole, ordered sequence of events.
+ */
+public final class ClusterView implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterView.class);
+
+  private final NetworkProbe probe;
+  private final WriteMasterElector elector;
+  private final EventLog events;
+  private final ScheduledExecutorService executor;
+  private final Clock clock;
+  private final Instant startedAt;
+  private final Set<String> probing = ConcurrentHashMap.newKeySet();
+
+  // Confined to the executor thread.
+  private Map<String, NodeHealth> nodes = new LinkedHashMap<>();
+  private ProbeSettings settings;
+  private ScheduledFuture<?> ticker;
+
+  private volatile RoutingSnapshot snapshot;
+  private volatile Map<String, NodeHealth> published = Map.of();
+
+  public ClusterView(RoutingTable table, ProbeSettings settings, NetworkProbe probe,
+      WriteMasterElector elector, EventLog events, Clock clock) {
+    this.clock = Objects.requireNonNull(clock);
+    this.startedAt = clock.instant();
+    this.probe = Objects.requireNonNull(probe);
+    this.elector = Objects.requireNonNull(elector);
+    this.events = Objects.requireNonNull(events);
+    this.settings = Objects.requireNonNull(settings);
+    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "cluster-view");
+      t.setDaemon(true);
+      return t;
+    });
+    for (Node node : table.nodes()) {
+      nodes.put(node.name(), NodeHealth.unprobed(node, Heartbeat.NOT_CONFIGURED));
+    }
+    RoutingSnapshot initial = new RoutingSnapshot(table, healthView(), WriteMaster.none(
+        "no node has been probed yet"));
+    this.snapshot = initial;
+    this.snapshot = initial.withMaster(electionDue(table, initial.health())
+        ? elector.next(initial.master(), table, initial.health())
+        : initial.master());
+    this.published = Map.copyOf(nodes);
+  }
+
+  /** The snapshot every routing decision reads; never null, never changed in place. */
+  public RoutingSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Each configured node's health, in configuration order. */
+  public List<NodeHealth> nodes() {
+    RoutingTable table = snapshot.table();
+    Map<String, NodeHealth> current = published;
+    return table.nodes().stream()
+        .map(n -> current.get(n.name()))
+        .filter(Objects::nonNull)
+        .toList();
+  }
+
+  /** Starts probing every node at the configured interval. */
+  public void start() {
+    executor.execute(this::schedule);
+  }
+
+  /**
+   * Applies a new configuration: nodes added, removed or changed, and new probe settings. Health
+   * already learned of unchanged nodes is kept. Returns when the new snapshot is published.
+   */
+  public void reconfigure(RoutingTable table, ProbeSettings newSettings) {
+    runOnView(() -> {
+      Map<String, NodeHealth> next = new LinkedHashMap<>();
+      for (Node node : table.nodes()) {
+        NodeHealth old = nodes.get(node.name());
+        if (old == null) {
+          next.put(node.name(), NodeHealth.unprobed(node, Heartbeat.NOT_CONFIGURED));
+        } else if (!old.node().http().equals(node.http())) {
+          next.put(node.name(), NodeHealth.unprobed(node, old.backdoor()));
+        } else {
+          next.put(node.name(), old.withNode(node));
+        }
+      }
+      nodes = next;
+      boolean rescheduled = !settings.interval().equals(newSettings.interval());
+      settings = newSettings;
+      publish(table);
+      if (rescheduled && ticker != null) {
+        ticker.cancel(false);
+        schedule();
+      }
+    });
+  }
+
+  /** A proxied request could not reach the node (refused, reset): it is out until probes say. */
+  public void trafficFailure(String nodeName, Throwable cause) {
+    executor.execute(() -> {
+      NodeHealth health = nodes.get(nodeName);
+      if (health == null) {
+        return;
+      }
+      log.warn("Traffic to {} failed: {}", nodeName, cause.toString());
+      nodes.put(nodeName, health.withTrafficFailure(health.network().onTrafficFailure()));
+      publish(snapshot.table());
+    });
+  }
+
+  private void schedule() {
+    long every = settings.interval().toMillis();
+    ticker = executor.scheduleWithFixedDelay(this::tick, 0, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void tick() {
+    for (NodeHealth health : nodes.values()) {
+      Node node = health.node();
+      if (!probing.add(node.name())) {
+        continue; // the previous probe is still out; never pile them up
+      }
+      ProbeSettings s = settings;
+      probe.probe(node, s.path(), s.timeout()).whenComplete((result, error) -> {
+        probing.remove(node.name());
+        if (result != null) {
+          executor.execute(() -> applyProbe(node, result));
+        }
+      });
+    }
+  }
+
+  private void applyProbe(Node probed, ProbeResult result) {
+    NodeHealth health = nodes.get(probed.name());
+    if (health == null || !health.node().http().equals(probed.http())) {
+      return; // reconfigured while the probe was out
+    }
+    ProbeHysteresis next = result.ok()
+        ? health.network().onSuccess(settings.rise())
+        : health.network().onFailure(settings.fall());
+    nodes.put(probed.name(), health.withNetwork(next, result));
+    publish(snapshot.table());
+  }
+
+  private void publish(RoutingTable table) {
+    RoutingSnapshot before = snapshot;
+    HealthView health = healthView();
+    for (Map.Entry<String, NodeState> e : health.states().entrySet()) {
+      NodeState was = before.health().stateOf(e.getKey());
+      if (was != e.getValue()) {
+        NodeHealth h = nodes.get(e.getKey());
+        events.record("node-state", e.getKey() + " is " + e.getValue() + " (was " + was + "): "
+            + h.verdict().why());
+      }
+    }
+    WriteMaster master = electionDue(table, health)
+        ? elector.next(before.master(), table, health)
+        : before.master();
+    if (!master.equals(before.master()) && !master.node().equals(before.master().node())) {
+      events.record("election", master.node().map(n -> n + " is write master").orElse(
+          "no write master") + " (epoch " + master.epoch() + "): " + master.reason());
+    }
+    published = Map.copyOf(nodes);
+    snapshot = new RoutingSnapshot(table, health, master);
+  }
+
+  /**
+   * At start-up, waits until every node has answered its first probe (or a grace period has
+   * passed) before the first election: otherwise whichever node answers first would become
+   * master, and without failback it would stay master even though another has a higher priority.
+   */
+  private boolean electionDue(RoutingTable table, HealthView health) {
+    if (snapshot.master().isKnown() || table.election().mode() == ElectionMode.STATIC) {
+      return true;
+    }
+    boolean allProbed = table.nodes().stream()
+        .filter(n -> n.adminState() == AdminState.ACTIVE)
+        .noneMatch(n -> health.stateOf(n.name()) == NodeState.UNKNOWN);
+    Duration grace = settings.interval().plus(settings.timeout()).multipliedBy(2);
+    return allProbed || Duration.between(startedAt, clock.instant()).compareTo(grace) > 0;
+  }
+
+  private HealthView healthView() {
+    Map<String, NodeState> states = new LinkedHashMap<>();
+    nodes.forEach((name, h) -> states.put(name, h.verdict().state()));
+    return new HealthView(states);
+  }
+
+  private void runOnView(Runnable action) {
+    try {
+      executor.submit(action).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while applying a change to the cluster view", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("could not apply a change to the cluster view", e);
+    }
+  }
+
+  /** The health of one node by name, if configured. */
+  public Optional<NodeHealth> node(String name) {
+    return Optional.ofNullable(published.get(name));
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}
