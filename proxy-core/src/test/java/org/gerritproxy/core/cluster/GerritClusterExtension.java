@@ -74,7 +74,12 @@ public final class GerritClusterExtension implements ParameterResolver {
             }
         }
 
+        /** {@code -Dgerrit.cluster.dir} lets two test runs on one machine keep their clusters apart. */
         private static Path baseDir() {
+            String dir = System.getProperty("gerrit.cluster.dir");
+            if (dir != null && !dir.isBlank()) {
+                return Path.of(dir).toAbsolutePath();
+            }
             String lib = System.getProperty("gerrit.lib");
             Path target = lib != null ? Path.of(lib).toAbsolutePath().getParent() : Path.of("target");
             return target.resolve("gerrit-cluster");
