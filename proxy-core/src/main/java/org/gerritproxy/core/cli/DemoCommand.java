@@ -127,9 +127,13 @@ final class DemoCommand implements Callable<Integer> {
     }
     System.out.println();
     System.out.println("Try:");
-    System.out.println("  git clone " + proxyUrl + "/" + PROJECT);
-    System.out.println("  cd " + PROJECT + " && git commit --allow-empty -m hello && git push http://"
-        + USER + ":" + PASSWORD + "@" + hostPort + "/a/" + PROJECT + " HEAD:refs/for/master");
+    System.out.println("  git clone " + proxyUrl + "/" + PROJECT + " && cd " + PROJECT);
+    System.out.println("  git config user.name Demo && git config user.email " + USER + "@example.com");
+    System.out.println("  curl -sLo .git/hooks/commit-msg " + proxyUrl
+        + "/tools/hooks/commit-msg && chmod +x .git/hooks/commit-msg");
+    System.out.println("  git commit --allow-empty -m hello");
+    System.out.println("  git push http://" + USER + ":" + PASSWORD + "@" + hostPort + "/a/" + PROJECT
+        + " HEAD:refs/for/master    # a new change, written by the master only");
     System.out.println("  curl -si " + proxyUrl + "/config/server/version   # see X-Gerrit-Proxy-Node");
     System.out.println("  the web UI: " + proxyUrl + "/");
     System.out.println("  the dashboard: http://localhost:" + adminPort + "/   (JSON: /health)");
