@@ -13,6 +13,8 @@ import org.gerritproxy.core.admin.AdminServer;
 import org.gerritproxy.core.admin.ConfigStatus;
 import org.gerritproxy.core.admin.Dashboard;
 import org.gerritproxy.core.admin.HealthReport;
+import org.gerritproxy.core.backdoor.Backdoor;
+import org.gerritproxy.core.backdoor.Backdoors;
 import org.gerritproxy.core.config.ConfigException;
 import org.gerritproxy.core.config.ConfigLoader;
 import org.gerritproxy.core.config.ProxyConfig;
@@ -27,6 +29,8 @@ import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.ssh.SshFrontend;
+import org.gerritproxy.ssh.SshFrontendSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +48,10 @@ public final class ProxyProcess implements AutoCloseable {
   private final AtomicReference<ConfigStatus> configStatus = new AtomicReference<>();
   private final HttpClient probeClient;
   private ClusterView cluster;
+  private Optional<Backdoor> backdoor = Optional.empty();
   private HttpProxyServer http;
+  private SshFrontend ssh;
+  private InetSocketAddress sshAddress;
   private AdminServer admin;
   private InetSocketAddress httpAddress;
   private InetSocketAddress adminAddress;
@@ -89,8 +96,17 @@ public final class ProxyProcess implements AutoCloseable {
 
   private void startAll(ProxyConfig cfg) throws InterruptedException {
     events.record("start", "gerrit-proxy " + cfg.proxy().name() + " starting with " + configFile);
+    try {
+      backdoor = Backdoors.open(cfg.backdoor());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot open the backdoor ([backdoor] type = "
+          + cfg.backdoor().type().name().toLowerCase() + "): " + e.getMessage()
+          + ". Check [backdoor] url or repository.", e);
+    }
+    backdoor.ifPresent(b -> events.record("backdoor", "reading heartbeats from " + b.describe()));
     cluster = new ClusterView(cfg.routingTable(), probeSettings(cfg),
-        new NetworkProbe(probeClient, clock), WriteMasterElector.alone(), events, clock);
+        new NetworkProbe(probeClient, clock), WriteMasterElector.alone(), events, clock, backdoor,
+        cfg.backdoor().staleAfter());
     cluster.start();
     http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, new BackendObserver() {
       @Override
@@ -103,6 +119,14 @@ public final class ProxyProcess implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listenAddress()
           + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
+    }
+    ssh = new SshFrontend(sshSettings(cfg), cluster::snapshot,
+        (node, cause) -> cluster.trafficFailure(node.name(), cause));
+    try {
+      sshAddress = ssh.start();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot start the SSH frontend on " + cfg.sshd().listenAddress()
+          + ": " + e.getMessage() + ". Check [sshd] listenAddress, hostKey and peerKey.", e);
     }
     admin = new AdminServer(cfg.admin().listenAddress(), cfg.admin().token().map(Secret::reveal),
         new Pages());
@@ -144,6 +168,13 @@ public final class ProxyProcess implements AutoCloseable {
       return false;
     }
     cluster.reconfigure(next.routingTable(), probeSettings(next));
+    cluster.staleAfter(next.backdoor().staleAfter());
+    if (previous.backdoor().type() != next.backdoor().type()
+        || !previous.backdoor().url().equals(next.backdoor().url())
+        || !previous.backdoor().repository().equals(next.backdoor().repository())) {
+      events.record("reload", "[backdoor] type, url or repository changed; the new backdoor is"
+          + " used after a restart of the proxy (staleAfter applies now)");
+    }
     config.set(next);
     configStatus.set(new ConfigStatus(configFile, clock.instant(), Optional.empty()));
     if (!previous.httpd().equals(next.httpd()) || !previous.admin().equals(next.admin())) {
@@ -156,6 +187,10 @@ public final class ProxyProcess implements AutoCloseable {
 
   public InetSocketAddress httpAddress() {
     return httpAddress;
+  }
+
+  public InetSocketAddress sshAddress() {
+    return sshAddress;
   }
 
   public InetSocketAddress adminAddress() {
@@ -177,12 +212,16 @@ public final class ProxyProcess implements AutoCloseable {
     if (http != null) {
       http.shutdownGracefully(grace);
     }
+    if (ssh != null) {
+      ssh.close();
+    }
     if (admin != null) {
       admin.close();
     }
     if (cluster != null) {
       cluster.close();
     }
+    backdoor.ifPresent(Backdoor::close);
     events.record("stop", "gerrit-proxy stopped");
   }
 
@@ -203,6 +242,12 @@ public final class ProxyProcess implements AutoCloseable {
         h.nodeHeader(),
         h.connectTimeout(),
         cfg.proxy().name());
+  }
+
+  static SshFrontendSettings sshSettings(ProxyConfig cfg) {
+    var s = cfg.sshd();
+    return SshFrontendSettings.of(s.listenAddress(), s.hostKeys(), s.peerKey(),
+        cfg.accounts().user(), cfg.accounts().password().map(Secret::reveal), cfg.proxy().name());
   }
 
   private final class Pages implements AdminServer.Pages {

@@ -41,7 +41,10 @@ public final class Dashboard {
           .append(snapshot.master().is(n.node().name()) ? " &#9733;" : "")
           .append("</td><td class=\"").append(state).append("\">").append(state)
           .append("</td><td>").append(n.network().reachability())
-          .append("</td><td>").append(n.backdoor())
+          .append(n.lastSeen().map(t -> " <small>seen " + t + "</small>").orElse(""))
+          .append("</td><td title=\"").append(esc(n.backdoor().why())).append("\">")
+          .append(n.backdoor().heartbeat())
+          .append(n.backdoor().lastChanged().map(t -> " <small>moved " + t + "</small>").orElse(""))
           .append("</td><td class=\"wide\">")
           .append(n.lastProbe().map(p -> String.format("%.1f ms", p.latency().toNanos() / 1e6)).orElse("-"))
           .append("</td><td class=\"wide\">").append(esc(n.verdict().why())).append("</td></tr>");

@@ -59,7 +59,14 @@ public final class HealthReport {
         p.error().ifPresentOrElse(e -> network.put("lastError", e), () -> network.putNull("lastError"));
       });
       ObjectNode backdoor = n.putObject("backdoor");
-      backdoor.put("state", h.backdoor().name());
+      backdoor.put("state", h.backdoor().heartbeat().name());
+      backdoor.put("why", h.backdoor().why());
+      h.backdoor().lastChanged().ifPresentOrElse(t -> backdoor.put("lastSeen", t.toString()),
+          () -> backdoor.putNull("lastSeen"));
+      h.backdoor().last().ifPresent(b -> {
+        backdoor.put("sequence", b.sequence());
+        backdoor.put("healthy", b.healthy());
+      });
     }
 
     ObjectNode cfg = root.putObject("config");

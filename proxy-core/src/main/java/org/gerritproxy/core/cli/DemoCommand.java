@@ -138,7 +138,8 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  the web UI: " + proxyUrl + "/");
     System.out.println("  the dashboard: http://localhost:" + adminPort + "/   (JSON: /health)");
     System.out.println();
-    System.out.println("Stop a node to watch failover: kill the java process of " + cluster.node(1).sitePath());
+    System.out.println("Watch a failover on the dashboard: kill -9 $(cat "
+        + cluster.node(1).sitePath().resolve("logs/gerrit.pid") + ")");
     System.out.println("Press Ctrl-C to stop the proxy and both Gerrit nodes.");
   }
 

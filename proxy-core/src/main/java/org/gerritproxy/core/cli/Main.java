@@ -3,13 +3,14 @@ package org.gerritproxy.core.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code gerrit-proxy} command line: {@code run}, {@code check-config}, {@code demo}. */
+/** The {@code gerrit-proxy} command line: {@code run}, {@code check-config}, {@code demo}, {@code heartbeat}. */
 @Command(
     name = "gerrit-proxy",
     mixinStandardHelpOptions = true,
     version = "gerrit-proxy 0.1.0",
     description = "Git protocol proxy and load balancer for multi-primary Gerrit clusters.",
-    subcommands = {RunCommand.class, CheckConfigCommand.class, DemoCommand.class})
+    subcommands = {RunCommand.class, CheckConfigCommand.class, DemoCommand.class,
+        HeartbeatCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

@@ -14,11 +14,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.gerritproxy.core.backdoor.Backdoor;
+import org.gerritproxy.core.backdoor.BackdoorReading;
+import org.gerritproxy.core.backdoor.HeartbeatFreshness;
+import org.gerritproxy.core.backdoor.HeartbeatRecord;
 import org.gerritproxy.core.election.WriteMasterElector;
 import org.gerritproxy.core.events.EventLog;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.ElectionMode;
-import org.gerritproxy.routing.Heartbeat;
 import org.gerritproxy.routing.HealthView;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.NodeState;
@@ -44,6 +49,11 @@ public final class ClusterView implements AutoCloseable {
   private final Clock clock;
   private final Instant startedAt;
   private final Set<String> probing = ConcurrentHashMap.newKeySet();
+  private final Optional<Backdoor> backdoor;
+  private final HeartbeatFreshness freshness;
+  // Backdoor reads block (a database, a shared file system): never on the view's own thread.
+  private final ExecutorService backdoorReader;
+  private final AtomicBoolean reading = new AtomicBoolean();
 
   // Confined to the executor thread.
   private Map<String, NodeHealth> nodes = new LinkedHashMap<>();
@@ -55,6 +65,23 @@ public final class ClusterView implements AutoCloseable {
 
   public ClusterView(RoutingTable table, ProbeSettings settings, NetworkProbe probe,
       WriteMasterElector elector, EventLog events, Clock clock) {
+    this(table, settings, probe, elector, events, clock, Optional.empty(), Duration.ofSeconds(5));
+  }
+
+  /**
+   * With a backdoor, each node's heartbeat is read every interval as the second channel, and a
+   * node the network cannot reach is PARTITIONED while its heartbeat is fresh and healthy.
+   */
+  public ClusterView(RoutingTable table, ProbeSettings settings, NetworkProbe probe,
+      WriteMasterElector elector, EventLog events, Clock clock, Optional<Backdoor> backdoor,
+      Duration staleAfter) {
+    this.backdoor = Objects.requireNonNull(backdoor);
+    this.freshness = new HeartbeatFreshness(clock, staleAfter);
+    this.backdoorReader = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "backdoor-reader");
+      t.setDaemon(true);
+      return t;
+    });
     this.clock = Objects.requireNonNull(clock);
     this.startedAt = clock.instant();
     this.probe = Objects.requireNonNull(probe);
@@ -67,7 +94,7 @@ public final class ClusterView implements AutoCloseable {
       return t;
     });
     for (Node node : table.nodes()) {
-      nodes.put(node.name(), NodeHealth.unprobed(node, Heartbeat.NOT_CONFIGURED));
+      nodes.put(node.name(), NodeHealth.unprobed(node, initialReading()));
     }
     RoutingSnapshot initial = new RoutingSnapshot(table, healthView(), WriteMaster.none(
         "no node has been probed yet"));
@@ -108,7 +135,7 @@ public final class ClusterView implements AutoCloseable {
       for (Node node : table.nodes()) {
         NodeHealth old = nodes.get(node.name());
         if (old == null) {
-          next.put(node.name(), NodeHealth.unprobed(node, Heartbeat.NOT_CONFIGURED));
+          next.put(node.name(), NodeHealth.unprobed(node, initialReading()));
         } else if (!old.node().http().equals(node.http())) {
           next.put(node.name(), NodeHealth.unprobed(node, old.backdoor()));
         } else {
@@ -144,7 +171,47 @@ public final class ClusterView implements AutoCloseable {
     ticker = executor.scheduleWithFixedDelay(this::tick, 0, every, TimeUnit.MILLISECONDS);
   }
 
+  private BackdoorReading initialReading() {
+    return backdoor.isPresent() ? BackdoorReading.notYetRead() : BackdoorReading.notConfigured();
+  }
+
+  /** Sets how long a heartbeat may stand still before it is stale ({@code backdoor.staleAfter}). */
+  public void staleAfter(Duration staleAfter) {
+    runOnView(() -> freshness.staleAfter(staleAfter));
+  }
+
+  private void readBackdoor(Backdoor door) {
+    if (!reading.compareAndSet(false, true)) {
+      return; // the previous read is still out; never pile them up
+    }
+    backdoorReader.execute(() -> {
+      try {
+        Map<String, HeartbeatRecord> beats = door.readAll();
+        executor.execute(() -> applyBackdoor(beats, null));
+      } catch (java.io.IOException | RuntimeException e) {
+        executor.execute(() -> applyBackdoor(Map.of(), e.getMessage()));
+      } finally {
+        reading.set(false);
+      }
+    });
+  }
+
+  private void applyBackdoor(Map<String, HeartbeatRecord> beats, String problem) {
+    if (problem != null) {
+      log.warn("The backdoor {} cannot be read: {}", backdoor.map(Backdoor::describe).orElse(""),
+          problem);
+    }
+    for (Map.Entry<String, NodeHealth> e : nodes.entrySet()) {
+      BackdoorReading r = problem == null
+          ? freshness.observe(e.getKey(), Optional.ofNullable(beats.get(e.getKey())))
+          : freshness.readFailed(e.getKey(), problem);
+      e.setValue(e.getValue().withBackdoor(r));
+    }
+    publish(snapshot.table());
+  }
+
   private void tick() {
+    backdoor.ifPresent(this::readBackdoor);
     for (NodeHealth health : nodes.values()) {
       Node node = health.node();
       if (!probing.add(node.name())) {
@@ -235,5 +302,6 @@ public final class ClusterView implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    backdoorReader.shutdownNow();
   }
 }
