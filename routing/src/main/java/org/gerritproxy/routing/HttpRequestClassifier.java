@@ -123,7 +123,7 @@ public final class HttpRequestClassifier {
     if (tilde <= 0) {
       return Optional.empty();
     }
-    return nonEmpty(trimSlashes(id.substring(0, tilde)));
+    return nonEmpty(ProjectName.trimSlashes(id.substring(0, tilde)));
   }
 
   /**
@@ -142,11 +142,7 @@ public final class HttpRequestClassifier {
     skips.add(0);
     for (int skip : skips) {
       if (body.size() > skip) {
-        String p = trimSlashes(String.join("/", body.subList(skip, body.size())));
-        if (p.endsWith(".git")) {
-          p = trimSlashes(p.substring(0, p.length() - 4));
-        }
-        return nonEmpty(p);
+        return ProjectName.of(String.join("/", body.subList(skip, body.size())));
       }
     }
     return Optional.empty();
@@ -156,17 +152,6 @@ public final class HttpRequestClassifier {
     return s.isEmpty() ? Optional.empty() : Optional.of(s);
   }
 
-  private static String trimSlashes(String s) {
-    int b = 0;
-    int e = s.length();
-    while (b < e && s.charAt(b) == '/') {
-      b++;
-    }
-    while (e > b && s.charAt(e - 1) == '/') {
-      e--;
-    }
-    return s.substring(b, e);
-  }
 
   private static Classification refusedTarget(String rawUri) {
     return Classification.refused(

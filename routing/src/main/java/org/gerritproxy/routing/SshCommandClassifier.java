@@ -152,26 +152,11 @@ public final class SshCommandClassifier {
       if (a.startsWith("-")) {
         continue;
       }
-      String p = trimSlashes(a);
-      if (p.endsWith(".git")) {
-        p = trimSlashes(p.substring(0, p.length() - 4));
-      }
-      return p.isEmpty() ? Optional.empty() : Optional.of(p);
+      return ProjectName.of(a);
     }
     return Optional.empty();
   }
 
-  private static String trimSlashes(String s) {
-    int b = 0;
-    int e = s.length();
-    while (b < e && s.charAt(b) == '/') {
-      b++;
-    }
-    while (e > b && s.charAt(e - 1) == '/') {
-      e--;
-    }
-    return s.substring(b, e);
-  }
 
   /**
    * Splits a command line as a POSIX shell would (without expansions): single quotes are literal,
