@@ -97,6 +97,27 @@ public final class GerritNode {
         return GerritAdmin.asAdmin(httpUrl());
     }
 
+    /**
+     * Lets a peer daemon (the proxy's SSH frontend) log in as {@code Gerrit Code Review} and run
+     * {@code suexec}: adds its key to {@code SITE/etc/peer_keys}, which Gerrit re-reads when it
+     * changes. Adding a key twice is harmless.
+     *
+     * @param base64 the public key's base64 part only, without the algorithm name (Gerrit rejects
+     *     {@code ssh-ed25519 AAAA…} there)
+     */
+    public synchronized void trustPeerKey(String base64) {
+        Path file = site.dir().resolve("etc").resolve("peer_keys");
+        try {
+            String existing = Files.exists(file) ? Files.readString(file) : "";
+            if (existing.lines().anyMatch(l -> l.strip().startsWith(base64.strip()))) {
+                return;
+            }
+            Files.writeString(file, existing + base64.strip() + " gerrit-proxy\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
     /** {@code SITE/logs/httpd_log}: one entry per HTTP request this node served. */
     public NodeLog<HttpdLogEntry> httpdLog() {
         return httpdLog;

@@ -1,0 +1,229 @@
+package org.gerritproxy.ssh;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.common.session.ReservedSessionMessagesHandler;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionHeartbeatController.HeartbeatType;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.server.session.ServerSession;
+import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.SshCommandClassifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's SSH server: authenticates users with their Gerrit keys and runs each of their
+ * commands on the node the routing rules choose, through {@code suexec} over the peer login.
+ */
+public final class SshFrontend implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SshFrontend.class);
+  private static final AttributeKey<BackendSessions> BACKENDS = new AttributeKey<>();
+  private static final String KEEPALIVE = "keepalive@openssh.com";
+  private static final long BACKEND_WINDOW = 512 * 1024;
+  private static final String SHELL_REFUSAL = "This server offers no interactive shell: run a"
+      + " command, for example 'ssh -p 29418 USER@HOST gerrit version'.";
+
+  private final SshFrontendSettings settings;
+  private final Supplier<RoutingSnapshot> snapshot;
+  private final BiConsumer<Node, Throwable> nodeFailed;
+  private final AccountKeys keys;
+  private final AtomicInteger threadNumber = new AtomicInteger();
+  private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "ssh-command-" + threadNumber.incrementAndGet());
+    t.setDaemon(true);
+    return t;
+  });
+  private SshServer server;
+  private SshClient client;
+  private KeyPair peerKey;
+
+  /**
+   * @param snapshot the routing snapshot in force, read once per command
+   * @param nodeFailed told when a node cannot be reached or dies mid-command (passive health)
+   */
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      BiConsumer<Node, Throwable> nodeFailed) {
+    this(settings, snapshot, nodeFailed, keySource(settings, snapshot));
+  }
+
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      BiConsumer<Node, Throwable> nodeFailed, AccountKeySource keySource) {
+    this.settings = settings;
+    this.snapshot = snapshot;
+    this.nodeFailed = nodeFailed;
+    this.keys = new AccountKeys(keySource, settings.keyCache(), Ticker.systemTicker());
+  }
+
+  /** Binds the listener; returns the address it is bound to. */
+  public InetSocketAddress start() throws IOException {
+    List<KeyPair> hostKeys = new ArrayList<>();
+    for (var file : settings.hostKeys()) {
+      hostKeys.add(KeyFiles.loadOrCreate(file));
+    }
+    boolean newPeerKey = !java.nio.file.Files.exists(settings.peerKey());
+    peerKey = KeyFiles.loadOrCreate(settings.peerKey());
+    if (newPeerKey) {
+      log.warn("created the peer key {}; add this line to every Gerrit node's etc/peer_keys: {}"
+          + " gerrit-proxy", settings.peerKey(), KeyFiles.publicBase64(peerKey));
+    }
+
+    client = SshClient.setUpDefaultClient();
+    // Nodes are the operator's own servers, named in the configuration; their host keys are not
+    // pinned (see README), and saying so at every connection would only drown the log.
+    client.setServerKeyVerifier((session, address, key) -> true);
+    CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, settings.keepAlive());
+    // What a node may send ahead of the client is buffered here, per command: a window of 512 KB
+    // bounds that (50 clones: 25 MB) and still fills a LAN link; MINA's default is 2 MB.
+    CoreModuleProperties.WINDOW_SIZE.set(client, BACKEND_WINDOW);
+    client.start();
+
+    server = SshServer.setUpDefaultServer();
+    var listen = settings.listenAddress();
+    server.setHost(listen.isWildcard() ? null : listen.host());
+    server.setPort(listen.port());
+    server.setKeyPairProvider(KeyPairProvider.wrap(hostKeys));
+    server.setKeyExchangeFactories(modern(server.getKeyExchangeFactories()));
+    server.setCipherFactories(modern(server.getCipherFactories()));
+    server.setMacFactories(modern(server.getMacFactories()));
+    server.setSignatureFactories(modern(server.getSignatureFactories()));
+    server.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+    server.setPasswordAuthenticator(null);
+    server.setKeyboardInteractiveAuthenticator(null);
+    server.setGSSAuthenticator(null);
+    server.setHostBasedAuthenticator(null);
+    server.setPublickeyAuthenticator((user, key, session) -> {
+      var refusal = SshCommandClassifier.refuseLogin(user);
+      if (refusal.isPresent()) {
+        log.info("SSH login refused for {} from {}: {}", user, session.getClientAddress(),
+            refusal.get());
+        return false;
+      }
+      return keys.accepts(user, key);
+    });
+    // A key lookup that misses the cache blocks an I/O thread while Gerrit answers (MINA's
+    // asynchronous authentication would skip the signature check of the publickey method), so
+    // keep enough I/O threads that slow lookups cannot stall the bytes of running commands.
+    CoreModuleProperties.NIO_WORKERS.set(server,
+        Math.max(16, 4 * Runtime.getRuntime().availableProcessors()));
+    CoreModuleProperties.AUTH_TIMEOUT.set(server, settings.loginGraceTime());
+    CoreModuleProperties.IDLE_TIMEOUT.set(server, settings.idleTimeout());
+    // Keep-alives that the client must answer: an answer counts as traffic, so a quiet but live
+    // connection (gerrit stream-events) is not cut by the idle timeout, and a dead one is.
+    server.setSessionHeartbeat(HeartbeatType.RESERVED, settings.keepAlive());
+    server.setReservedSessionMessagesHandler(new ReservedSessionMessagesHandler() {
+      @Override
+      public boolean sendReservedHeartbeat(ConnectionService service) throws Exception {
+        Session session = service.getSession();
+        Buffer ping = session.createBuffer(SshConstants.SSH_MSG_GLOBAL_REQUEST, 32);
+        ping.putString(KEEPALIVE);
+        ping.putBoolean(true);
+        session.request(ping, KEEPALIVE, (cmd, reply) -> { });
+        return true;
+      }
+    });
+    CoreModuleProperties.SERVER_IDENTIFICATION.set(server, "GerritProxy_" + settings.proxyName());
+    // The proxy sits next to the nodes: port forwarding would open their network to every user.
+    server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+    server.setAgentFactory(null);
+    server.setShellFactory(channel -> new RefusedCommand(SHELL_REFUSAL));
+    ProxiedCommand.Context ctx = new ProxiedCommand.Context(snapshot, nodeFailed, threads,
+        settings.connectTimeout(), this::backendsOf, new RecentWriters(Ticker.systemTicker()));
+    server.setCommandFactory((channel, command) -> new ProxiedCommand(command, ctx));
+    server.addSessionListener(new SessionListener() {
+      @Override
+      public void sessionClosed(Session session) {
+        BackendSessions b = session.removeAttribute(BACKENDS);
+        if (b != null) {
+          b.close();
+        }
+      }
+    });
+    server.start();
+    InetSocketAddress bound = (InetSocketAddress) server.getBoundAddresses().iterator().next();
+    if (settings.accountsUser().isEmpty() || settings.accountsPassword().isEmpty()) {
+      log.warn("[accounts] user and password are not set: the SSH frontend cannot read users'"
+          + " keys from Gerrit and refuses every login. Set them to a Gerrit administrator.");
+    }
+    log.info("SSH frontend listening on {}", bound);
+    return bound;
+  }
+
+  /**
+   * Drops what is no longer safe from MINA's defaults (SHA-1 key exchange and signatures, SHA-1
+   * and MD5 MACs, CBC and RC4 ciphers), keeping curve25519, ECDH, ed25519, ECDSA, rsa-sha2,
+   * AES-GCM, chacha20-poly1305 and AES-CTR.
+   */
+  static <T extends NamedResource> List<T> modern(List<T> factories) {
+    List<T> kept = new ArrayList<>();
+    for (T f : factories) {
+      if (!WEAK.matcher(f.getName()).matches()) {
+        kept.add(f);
+      }
+    }
+    return kept;
+  }
+
+  private static final Pattern WEAK = Pattern.compile(
+      "(?i)ssh-rsa|ssh-dss|.*-sha1(@.*)?|hmac-sha1.*|hmac-md5.*|.*-cbc(@.*)?|arcfour.*|3des.*|none");
+
+  private BackendSessions backendsOf(ServerSession session) {
+    return session.computeAttributeIfAbsent(BACKENDS,
+        k -> new BackendSessions(client, peerKey, settings.connectTimeout()));
+  }
+
+  /** Forgets cached user keys, e.g. after a configuration reload. */
+  public void forgetKeys() {
+    keys.invalidateAll();
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (server != null) {
+        server.stop(true);
+      }
+      if (client != null) {
+        client.stop();
+      }
+    } catch (IOException e) {
+      log.warn("stopping the SSH frontend: {}", e.getMessage());
+    }
+    threads.shutdownNow();
+  }
+
+  private static AccountKeySource keySource(SshFrontendSettings s, Supplier<RoutingSnapshot> snap) {
+    if (s.accountsUser().isEmpty() || s.accountsPassword().isEmpty()) {
+      return user -> {
+        throw new KeyLookupException("[accounts] user and password are not configured", null);
+      };
+    }
+    HttpClient http = HttpClient.newBuilder().connectTimeout(s.connectTimeout())
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+    return new GerritAccountKeySource(http, snap, s.accountsUser().get(),
+        s.accountsPassword().get(), s.connectTimeout());
+  }
+}
