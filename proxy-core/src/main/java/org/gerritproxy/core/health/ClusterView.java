@@ -61,6 +61,8 @@ public final class ClusterView implements AutoCloseable {
   private ScheduledFuture<?> ticker;
 
   private volatile RoutingSnapshot snapshot;
+  private volatile java.util.function.BiConsumer<WriteMaster, RoutingSnapshot> masterListener =
+      (before, after) -> { };
   private volatile Map<String, NodeHealth> published = Map.of();
 
   public ClusterView(RoutingTable table, ProbeSettings settings, NetworkProbe probe,
@@ -118,6 +120,14 @@ public final class ClusterView implements AutoCloseable {
         .map(n -> current.get(n.name()))
         .filter(Objects::nonNull)
         .toList();
+  }
+
+  /**
+   * Tells {@code listener} of every change of master, with the master before and the snapshot
+   * after, on the view's thread: it must return quickly.
+   */
+  public void onMasterChange(java.util.function.BiConsumer<WriteMaster, RoutingSnapshot> listener) {
+    this.masterListener = Objects.requireNonNull(listener);
   }
 
   /** Starts probing every node at the configured interval. */
@@ -182,7 +192,10 @@ public final class ClusterView implements AutoCloseable {
 
   private void readBackdoor(Backdoor door) {
     if (!reading.compareAndSet(false, true)) {
-      return; // the previous read is still out; never pile them up
+      // Never pile reads up, but let verdicts age: a read hung on a dead file system or database
+      // must not keep a dead node's last heartbeat fresh for ever.
+      applyBackdoor(Map.of(), "the previous read has not returned yet");
+      return;
     }
     backdoorReader.execute(() -> {
       try {
@@ -259,6 +272,13 @@ public final class ClusterView implements AutoCloseable {
     }
     published = Map.copyOf(nodes);
     snapshot = new RoutingSnapshot(table, health, master);
+    if (!master.node().equals(before.master().node())) {
+      try {
+        masterListener.accept(before.master(), snapshot);
+      } catch (RuntimeException e) {
+        log.warn("A listener of master changes failed", e);
+      }
+    }
   }
 
   /**

@@ -8,12 +8,14 @@ import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.gerritproxy.routing.Node;
 
 /**
  * Probes a node over the network: an HTTP {@code GET} of a cheap, unauthenticated path (Gerrit's
- * {@code /config/server/version} by default) that must answer 200 within the timeout.
+ * {@code /config/server/version} by default) that must answer 200 within the timeout, and the
+ * Gerrit SSH banner on its SSH port; the node answers only when both do.
  */
 public final class NetworkProbe {
   private final HttpClient client;
@@ -25,6 +27,17 @@ public final class NetworkProbe {
   }
 
   public CompletableFuture<ProbeResult> probe(Node node, String path, Duration timeout) {
+    CompletableFuture<Optional<String>> ssh = SshBanner.check(node.ssh(), timeout);
+    return probeHttp(node, path, timeout).thenCombine(ssh, (http, banner) -> {
+      if (!http.ok() || banner.isEmpty()) {
+        return http;
+      }
+      return ProbeResult.failure(http.at(), http.latency(), banner.get());
+    });
+  }
+
+  /** The HTTP half of {@link #probe}. */
+  public CompletableFuture<ProbeResult> probeHttp(Node node, String path, Duration timeout) {
     Instant start = clock.instant();
     long t0 = System.nanoTime();
     HttpRequest request;
@@ -61,6 +74,16 @@ public final class NetworkProbe {
   }
 
   private static String describe(Throwable error) {
+    // The JDK client wraps a refused connection as ConnectException(null) around a
+    // ClosedChannelException: look through the whole chain before picking a message.
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return "connection refused";
+      }
+      if (t instanceof HttpTimeoutException) {
+        return "no answer within the probe timeout";
+      }
+    }
     Throwable cause = error;
     while (cause.getCause() != null
         && (cause instanceof java.util.concurrent.CompletionException || cause.getMessage() == null)) {

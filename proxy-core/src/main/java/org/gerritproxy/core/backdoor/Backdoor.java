@@ -1,0 +1,24 @@
+package org.gerritproxy.core.backdoor;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * The second health channel: heartbeats kept in the cluster's shared storage, written by each
+ * node's agent and read by every proxy, so that a proxy can tell a dead node from one it merely
+ * cannot reach.
+ */
+public interface Backdoor extends AutoCloseable {
+
+  /** Writes this node's heartbeat, replacing its previous one. */
+  void write(HeartbeatRecord beat) throws IOException;
+
+  /** Every node's latest heartbeat, by node name; nodes that never wrote one are absent. */
+  Map<String, HeartbeatRecord> readAll() throws IOException;
+
+  /** Where the heartbeats live, for logs and {@code /health} (never with a password). */
+  String describe();
+
+  @Override
+  default void close() {}
+}

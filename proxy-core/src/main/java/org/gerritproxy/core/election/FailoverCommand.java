@@ -1,0 +1,114 @@
+package org.gerritproxy.core.election;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.WriteMaster;
+
+/**
+ * {@code [election] onFailover}: after a failover, runs an SSH command (for example
+ * {@code replication start --all}) on the new master and logs the result. It logs in with the
+ * proxy's peer key as Gerrit's peer user and runs the command as {@code [accounts] user} through
+ * {@code suexec}, with the system {@code ssh} client.
+ */
+public final class FailoverCommand implements AutoCloseable {
+  static final String PEER_USER = "Gerrit Code Review";
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final int MAX_OUTPUT = 2000;
+
+  private final EventLog events;
+  // One at a time, off the cluster view's thread: a slow node must not delay routing.
+  private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "on-failover");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /**
+   * What to run and how to log in, read from the configuration in force at each failover.
+   *
+   * @param asUser the Gerrit account the command runs as ({@code [accounts] user})
+   */
+  public record Settings(String command, Path peerKey, Optional<String> asUser) {}
+
+  public FailoverCommand(EventLog events) {
+    this.events = events;
+  }
+
+  /** Called on every change of master; acts only on a failover from one node to another. */
+  public void masterChanged(WriteMaster before, WriteMaster after, Optional<Node> newMaster,
+      Settings settings) {
+    if (!before.isKnown() || !after.isKnown() || before.node().equals(after.node())
+        || newMaster.isEmpty()) {
+      return;
+    }
+    Node node = newMaster.get();
+    runner.execute(() -> run(node, after.epoch(), settings));
+  }
+
+  /** The {@code ssh} command line, one argument per element (no shell in between). */
+  static List<String> commandLine(Node node, Settings settings) {
+    Path peerKey = settings.peerKey();
+    List<String> args = new ArrayList<>(List.of("ssh",
+        "-i", peerKey.toString(),
+        "-p", Integer.toString(node.ssh().port()),
+        "-l", PEER_USER,
+        "-o", "BatchMode=yes",
+        "-o", "IdentitiesOnly=yes",
+        // The nodes are the proxy's own backends, reached on addresses from its configuration.
+        "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "LogLevel=ERROR",
+        "-o", "ConnectTimeout=10",
+        node.ssh().host()));
+    args.add("suexec --as " + settings.asUser().orElseThrow() + " -- " + settings.command());
+    return args;
+  }
+
+  private void run(Node node, long epoch, Settings settings) {
+    String command = settings.command();
+    if (settings.asUser().isEmpty()) {
+      events.record("on-failover", "not running '" + command + "' on " + node.name()
+          + ": set [accounts] user, the Gerrit account the command runs as.");
+      return;
+    }
+    List<String> args = commandLine(node, settings);
+    try {
+      Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      byte[] out;
+      try (InputStream in = p.getInputStream()) {
+        out = in.readNBytes(MAX_OUTPUT);
+      }
+      if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        events.record("on-failover", "'" + command + "' on " + node.name() + " (epoch " + epoch
+            + ") did not finish within " + TIMEOUT.toSeconds() + " s and was stopped");
+        return;
+      }
+      String text = new String(out, StandardCharsets.UTF_8).strip();
+      events.record("on-failover", "'" + command + "' on " + node.name() + " (epoch " + epoch
+          + ") exited with " + p.exitValue() + (text.isEmpty() ? "" : ": " + text));
+    } catch (IOException e) {
+      events.record("on-failover", "could not run '" + command + "' on " + node.name() + ": "
+          + e.getMessage() + ". Is the ssh client installed?");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    runner.shutdownNow();
+  }
+}
