@@ -50,6 +50,9 @@ public final class AdminServer implements AutoCloseable {
     /** {@code GET /}: the dashboard, as HTML. */
     Response dashboard();
 
+    /** {@code GET /metrics}: Prometheus text format. */
+    Response metrics();
+
     /** {@code POST /reload}: re-reads the configuration now. */
     Response reload();
   }
@@ -152,10 +155,12 @@ public final class AdminServer implements AutoCloseable {
           return read ? pages.health() : notAllowed("GET");
         case "/":
           return read ? pages.dashboard() : notAllowed("GET");
+        case "/metrics":
+          return read ? pages.metrics() : notAllowed("GET");
         case "/reload":
           return method.equals(HttpMethod.POST) ? pages.reload() : notAllowed("POST");
         default:
-          return text(404, "No such admin page: " + path + ". Try / (dashboard), /health or POST /reload.");
+          return text(404, "No such admin page: " + path + ". Try / (dashboard), /health, /metrics or POST /reload.");
       }
     }
 

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +16,7 @@ public final class EventLog {
   private final Clock clock;
   private final int capacity;
   private final ArrayDeque<ClusterEvent> events;
+  private final List<Consumer<ClusterEvent>> listeners = new CopyOnWriteArrayList<>();
 
   public EventLog(Clock clock, int capacity) {
     this.clock = clock;
@@ -30,6 +33,12 @@ public final class EventLog {
       }
       events.addLast(event);
     }
+    listeners.forEach(l -> l.accept(event));
+  }
+
+  /** Tells {@code listener} of every event recorded from now on (for metrics). */
+  public void subscribe(Consumer<ClusterEvent> listener) {
+    listeners.add(listener);
   }
 
   public List<ClusterEvent> recent() {

@@ -1,0 +1,118 @@
+package org.gerritproxy.core.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.gerritproxy.core.events.ClusterEvent;
+import org.gerritproxy.core.health.ClusterView;
+import org.gerritproxy.core.health.NodeHealth;
+import org.gerritproxy.http.AccessRecord;
+import org.gerritproxy.routing.NodeState;
+
+/**
+ * The {@code /metrics} document in Prometheus text format, names prefixed {@code gerrit_proxy_}:
+ * traffic counted as exchanges finish, cluster state read from the live view at scrape time.
+ */
+public final class ProxyMetrics {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+  private final Counter requests = Counter.builder()
+      .name("gerrit_proxy_requests_total")
+      .help("Requests by frontend, class, node that served them (- when none) and outcome.")
+      .labelNames("frontend", "class", "node", "outcome")
+      .register(registry);
+  private final Counter bytes = Counter.builder()
+      .name("gerrit_proxy_bytes_total")
+      .help("Body bytes relayed, by frontend, direction (in = from clients, out = to clients) and node.")
+      .labelNames("frontend", "direction", "node")
+      .register(registry);
+  private final Histogram latency = Histogram.builder()
+      .name("gerrit_proxy_request_duration_seconds")
+      .help("Time from a request's headers to the end of its response, by frontend, class and node.")
+      .labelNames("frontend", "class", "node")
+      .classicOnly()
+      .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+      .register(registry);
+  private final Counter events = Counter.builder()
+      .name("gerrit_proxy_events_total")
+      .help("Cluster events by kind: node-state, election (failovers), reload, reload-failed.")
+      .labelNames("kind")
+      .register(registry);
+
+  /** @param cluster read at each scrape for node states, probe latency and the master */
+  public ProxyMetrics(Supplier<ClusterView> cluster) {
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_node_state")
+        .help("1 for the state each node is in, 0 for the others.")
+        .labelNames("node", "state")
+        .callback(cb -> {
+          for (NodeHealth h : cluster.get().nodes()) {
+            for (NodeState s : NodeState.values()) {
+              cb.call(h.verdict().state() == s ? 1 : 0, h.node().name(), s.name());
+            }
+          }
+        })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_probe_latency_seconds")
+        .help("Latency of each node's last network probe.")
+        .labelNames("node", "result")
+        .callback(cb -> {
+          for (NodeHealth h : cluster.get().nodes()) {
+            h.lastProbe().ifPresent(p -> cb.call(p.latency().toNanos() / 1e9, h.node().name(),
+                p.ok() ? "ok" : "failed"));
+          }
+        })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_master_epoch")
+        .help("The fencing epoch of the current write-master decision.")
+        .callback(cb -> cb.call(cluster.get().snapshot().master().epoch()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_master")
+        .help("1 for the node that is write master; absent when there is none.")
+        .labelNames("node")
+        .callback(cb -> cluster.get().snapshot().master().node().ifPresent(n -> cb.call(1, n)))
+        .register(registry);
+  }
+
+  /** Counts one finished HTTP exchange. */
+  public void httpExchange(AccessRecord r) {
+    String node = r.node().orElse("-");
+    String cls = r.requestClass().map(c -> c.name().toLowerCase(Locale.ROOT)).orElse("-");
+    requests.labelValues("http", cls, node, r.outcome().name().toLowerCase(Locale.ROOT)).inc();
+    bytes.labelValues("http", "in", node).inc(r.requestBytes());
+    bytes.labelValues("http", "out", node).inc(r.responseBytes());
+    latency.labelValues("http", cls, node).observe(r.duration().toNanos() / 1e9);
+  }
+
+  /** Counts one cluster event (state change, election, reload). */
+  public void event(ClusterEvent e) {
+    events.labelValues(e.kind()).inc();
+  }
+
+  public String contentType() {
+    return PrometheusTextFormatWriter.CONTENT_TYPE;
+  }
+
+  /** The whole document, as scraped now. */
+  public String scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    try {
+      writer.write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,92 @@
+package org.gerritproxy.core.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.gerritproxy.core.cluster.GerritCluster;
+import org.gerritproxy.core.cluster.GerritClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The health dashboard as an operator sees it: rendered by real headless Chromium in front of a
+ * real two-node cluster; screenshots for a laptop and a phone land in {@code target/}.
+ */
+@ExtendWith(GerritClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardInChromiumTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+  private ProxyFixture proxy;
+  private GerritCluster cluster;
+  @TempDir Path profile;
+
+  @BeforeAll
+  void start(GerritCluster cluster, @TempDir Path dir) throws Exception {
+    assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (.ci/run installs it)");
+    this.cluster = cluster;
+    proxy = ProxyFixture.withStaticMaster(dir, cluster, cluster.node(1).name());
+    proxy.awaitMaster(cluster.node(1).name());
+  }
+
+  @AfterAll
+  void stop() {
+    if (proxy != null) {
+      proxy.close();
+    }
+  }
+
+  @Test
+  void showsTheMasterAndEveryNodeWithItsState() throws Exception {
+    String dom = chromium("--dump-dom", proxy.adminUrl() + "/");
+    assertThat(dom)
+        .contains("Write master: <b>" + cluster.node(1).name() + "</b>")
+        .contains("static election")
+        .containsPattern(cluster.node(1).name() + " &#9733;|" + cluster.node(1).name() + " ★")
+        .contains(cluster.node(2).name())
+        .containsPattern("class=\"UP\">UP</td>")
+        .contains("election")
+        .contains("proxy.config");
+  }
+
+  @Test
+  void rendersOnALaptopAndOnAPhone() throws Exception {
+    Path target = Path.of("target");
+    for (String[] size : List.of(new String[] {"laptop", "1280,800"}, new String[] {"phone", "390,844"})) {
+      Path png = target.resolve("dashboard-" + size[0] + ".png").toAbsolutePath();
+      Files.deleteIfExists(png);
+      chromium("--screenshot=" + png, "--window-size=" + size[1], proxy.adminUrl() + "/");
+      assertThat(png).exists();
+      byte[] head = Files.readAllBytes(png);
+      assertThat(head.length).as("a real picture, not an empty page").isGreaterThan(5_000);
+      assertThat(new String(head, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
+    }
+  }
+
+  private String chromium(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
+        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+        "--user-data-dir=" + profile));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("chromium did not finish within 60 s");
+    }
+    assertThat(p.exitValue()).as("chromium exit status").isZero();
+    return new String(out, StandardCharsets.UTF_8);
+  }
+}
