@@ -19,11 +19,14 @@ import org.gerritproxy.core.config.ConfigException;
 import org.gerritproxy.core.config.ConfigLoader;
 import org.gerritproxy.core.config.ProxyConfig;
 import org.gerritproxy.core.config.Secret;
+import org.gerritproxy.core.election.FailoverCommand;
 import org.gerritproxy.core.election.WriteMasterElector;
+import org.gerritproxy.core.election.ZooKeeperElection;
 import org.gerritproxy.core.events.EventLog;
 import org.gerritproxy.core.health.ClusterView;
 import org.gerritproxy.core.health.NetworkProbe;
 import org.gerritproxy.core.health.ProbeSettings;
+import org.gerritproxy.core.metrics.ProxyMetrics;
 import org.gerritproxy.http.BackendObserver;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
@@ -44,11 +47,14 @@ public final class ProxyProcess implements AutoCloseable {
   private final Path configFile;
   private final Clock clock = Clock.systemUTC();
   private final EventLog events = new EventLog(clock, 100);
+  private final ProxyMetrics metrics = new ProxyMetrics(() -> this.cluster);
   private final AtomicReference<ProxyConfig> config = new AtomicReference<>();
   private final AtomicReference<ConfigStatus> configStatus = new AtomicReference<>();
   private final HttpClient probeClient;
   private ClusterView cluster;
   private Optional<Backdoor> backdoor = Optional.empty();
+  private Optional<FailoverCommand> failover = Optional.empty();
+  private Optional<ZooKeeperElection> zookeeper = Optional.empty();
   private HttpProxyServer http;
   private SshFrontend ssh;
   private InetSocketAddress sshAddress;
@@ -80,10 +86,6 @@ public final class ProxyProcess implements AutoCloseable {
    */
   public static ProxyProcess start(Path configFile) throws ConfigException, InterruptedException {
     ProxyConfig cfg = ConfigLoader.load(configFile);
-    if (cfg.election().mode() == ElectionMode.ZOOKEEPER) {
-      throw new IllegalStateException("election.mode = zookeeper is not available in this version of"
-          + " gerrit-proxy; use 'local' (one proxy) or 'static' (the operator names the master).");
-    }
     ProxyProcess p = new ProxyProcess(configFile, cfg);
     try {
       p.startAll(cfg);
@@ -95,6 +97,7 @@ public final class ProxyProcess implements AutoCloseable {
   }
 
   private void startAll(ProxyConfig cfg) throws InterruptedException {
+    events.subscribe(metrics::event);
     events.record("start", "gerrit-proxy " + cfg.proxy().name() + " starting with " + configFile);
     try {
       backdoor = Backdoors.open(cfg.backdoor());
@@ -105,13 +108,25 @@ public final class ProxyProcess implements AutoCloseable {
     }
     backdoor.ifPresent(b -> events.record("backdoor", "reading heartbeats from " + b.describe()));
     cluster = new ClusterView(cfg.routingTable(), probeSettings(cfg),
-        new NetworkProbe(probeClient, clock), WriteMasterElector.alone(), events, clock, backdoor,
+        new NetworkProbe(probeClient, clock), elector(cfg), events, clock, backdoor,
         cfg.backdoor().staleAfter());
+    failover = Optional.of(new FailoverCommand(events));
+    cluster.onMasterChange((before, after) -> {
+      ProxyConfig now = config.get(); // read at each failover, so a reload applies at once
+      now.election().onFailover().ifPresent(command -> failover.get().masterChanged(before,
+          after.master(), after.master().node().flatMap(n -> after.table().node(n)),
+          new FailoverCommand.Settings(command, now.sshd().peerKey(), now.accounts().user())));
+    });
     cluster.start();
     http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, new BackendObserver() {
       @Override
       public void nodeFailed(Node node, Throwable cause) {
         cluster.trafficFailure(node.name(), cause);
+      }
+
+      @Override
+      public void exchangeCompleted(org.gerritproxy.http.AccessRecord record) {
+        metrics.httpExchange(record);
       }
     });
     try {
@@ -160,9 +175,11 @@ public final class ProxyProcess implements AutoCloseable {
       return false;
     }
     ProxyConfig previous = config.get();
-    if (next.election().mode() == ElectionMode.ZOOKEEPER) {
-      String why = "election.mode = zookeeper is not available in this version; the previous"
-          + " configuration stays in force.";
+    if ((next.election().mode() == ElectionMode.ZOOKEEPER
+            || previous.election().mode() == ElectionMode.ZOOKEEPER)
+        && !next.election().equals(previous.election())) {
+      String why = "[election] changed to, from or within mode = zookeeper; that needs a restart of"
+          + " the proxy. The previous configuration stays in force.";
       configStatus.set(new ConfigStatus(configFile, configStatus.get().loadedAt(), Optional.of(why)));
       events.record("reload-failed", why);
       return false;
@@ -222,7 +239,26 @@ public final class ProxyProcess implements AutoCloseable {
       cluster.close();
     }
     backdoor.ifPresent(Backdoor::close);
+    zookeeper.ifPresent(ZooKeeperElection::close);
+    failover.ifPresent(FailoverCommand::close);
     events.record("stop", "gerrit-proxy stopped");
+  }
+
+  /** This proxy alone decides, or (zookeeper mode) it follows the shared decision. */
+  private WriteMasterElector elector(ProxyConfig cfg) throws InterruptedException {
+    if (cfg.election().mode() != ElectionMode.ZOOKEEPER) {
+      return WriteMasterElector.alone();
+    }
+    ZooKeeperElection zk = new ZooKeeperElection(cfg.election().zookeeper().orElseThrow(),
+        cfg.proxy().name(), zookeeperSessionTimeout(), events);
+    zookeeper = Optional.of(zk);
+    zk.start(Duration.ofSeconds(10));
+    return zk;
+  }
+
+  /** A proxy cut off from ZooKeeper stops writing within this (at SUSPENDED, in fact sooner). */
+  static Duration zookeeperSessionTimeout() {
+    return Duration.ofSeconds(Long.getLong("gerrit-proxy.zookeeper.sessionTimeoutSeconds", 10));
   }
 
   static ProbeSettings probeSettings(ProxyConfig cfg) {
@@ -258,6 +294,11 @@ public final class ProxyProcess implements AutoCloseable {
           configStatus.get(), events.recent());
       return new AdminServer.Response(HealthReport.healthy(snapshot) ? 200 : 503,
           "application/json", HealthReport.toJson(doc));
+    }
+
+    @Override
+    public AdminServer.Response metrics() {
+      return new AdminServer.Response(200, metrics.contentType(), metrics.scrape());
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.concurrent.Callable;
 import org.gerritproxy.core.ProxyProcess;
 import org.gerritproxy.core.cluster.GerritAdmin;
@@ -11,6 +12,7 @@ import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritNode;
 import org.gerritproxy.core.cluster.GerritRestException;
 import org.gerritproxy.core.config.ConfigException;
+import org.gerritproxy.ssh.KeyFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,6 +26,7 @@ final class DemoCommand implements Callable<Integer> {
   static final String PROJECT = "demo";
   static final String USER = "demo";
   static final String PASSWORD = "demo-secret";
+  static final String DEMO_KEY = "demo_id_ed25519";
 
   @Option(names = "--dir", paramLabel = "DIR",
       description = "Where the demo keeps its Gerrit sites and configuration"
@@ -65,9 +68,10 @@ final class DemoCommand implements Callable<Integer> {
     ProxyProcess proxy;
     try {
       prepareContent(cluster.node(1).admin());
+      prepareSsh(base, cluster);
       Path config = writeConfig(base, cluster);
       proxy = ProxyProcess.start(config);
-    } catch (ConfigException | RuntimeException e) {
+    } catch (ConfigException | IOException | RuntimeException e) {
       cluster.close();
       if (e instanceof ConfigException ce) {
         ce.problems().forEach(System.err::println);
@@ -76,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
       throw e;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "demo-cluster-stop"));
-    printWelcome(proxyUrl, cluster);
+    printWelcome(proxyUrl, cluster, base);
     RunCommand.awaitTermination(proxy);
     return 0;
   }
@@ -94,12 +98,32 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The SSH frontend's peer key, trusted by every node, and a key for the demo user so that
+   * {@code git clone ssh://…} works at once.
+   */
+  private static void prepareSsh(Path base, GerritCluster cluster) throws IOException {
+    KeyPair peer = KeyFiles.loadOrCreate(base.resolve("etc/peer_key"));
+    for (GerritNode node : cluster.nodes()) {
+      node.trustPeerKey(KeyFiles.publicBase64(peer));
+    }
+    Path demoKey = base.resolve(DEMO_KEY);
+    boolean created = !Files.exists(demoKey);
+    KeyPair user = KeyFiles.loadOrCreate(demoKey);
+    if (created) {
+      cluster.node(1).admin().addSshKey(USER, KeyFiles.publicLine(user) + " demo");
+    }
+  }
+
   private Path writeConfig(Path base, GerritCluster cluster) throws IOException {
     StringBuilder c = new StringBuilder();
     c.append("# Written by 'gerrit-proxy demo'; rewritten at every start.\n")
         .append("[proxy]\n\tname = demo-proxy\n\tshutdownTimeout = 5s\n")
         .append("[httpd]\n\tlistenAddress = 127.0.0.1:").append(httpPort).append('\n')
         .append("[sshd]\n\tlistenAddress = 127.0.0.1:").append(sshPort).append('\n')
+        .append("\tpeerKey = etc/peer_key\n")
+        .append("[accounts]\n\tuser = ").append(GerritAdmin.ADMIN_USER).append('\n')
+        .append("\tpassword = ").append(GerritAdmin.ADMIN_PASSWORD).append('\n')
         .append("[admin]\n\tlistenAddress = 127.0.0.1:").append(adminPort).append('\n');
     int priority = 100;
     for (GerritNode node : cluster.nodes()) {
@@ -118,7 +142,7 @@ final class DemoCommand implements Callable<Integer> {
     return config;
   }
 
-  private void printWelcome(String proxyUrl, GerritCluster cluster) {
+  private void printWelcome(String proxyUrl, GerritCluster cluster, Path base) {
     String hostPort = proxyUrl.substring("http://".length());
     System.out.println();
     System.out.println("gerrit-proxy demo is running: two Gerrit nodes behind the proxy.");
@@ -134,6 +158,12 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  git commit --allow-empty -m hello");
     System.out.println("  git push http://" + USER + ":" + PASSWORD + "@" + hostPort + "/a/" + PROJECT
         + " HEAD:refs/for/master    # a new change, written by the master only");
+    String sshOptions = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes"
+        + " -i " + base.resolve(DEMO_KEY);
+    System.out.println("  ssh -p " + sshPort + " " + sshOptions + " " + USER
+        + "@localhost gerrit version    # over the proxy's SSH port");
+    System.out.println("  GIT_SSH_COMMAND='ssh " + sshOptions + "' git clone ssh://" + USER
+        + "@localhost:" + sshPort + "/" + PROJECT + " " + PROJECT + "-ssh");
     System.out.println("  curl -si " + proxyUrl + "/config/server/version   # see X-Gerrit-Proxy-Node");
     System.out.println("  the web UI: " + proxyUrl + "/");
     System.out.println("  the dashboard: http://localhost:" + adminPort + "/   (JSON: /health)");

@@ -28,6 +28,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "Say what to do: run -c FILE, check-config -c FILE, or demo.");
+        "Say what to do: run -c FILE, check-config -c FILE, demo, or heartbeat -c FILE --node NAME.");
   }
 }

@@ -278,6 +278,29 @@ class GitOverHttpThroughProxyTest {
         .doesNotContain(SECRET);
   }
 
+  @Test
+  void metricsCountTrafficPerNodeAndNameTheMaster() throws Exception {
+    HttpResponse<String> read = proxy.get("/a/accounts/self", ADMIN, SECRET);
+    assertThat(read.statusCode()).isEqualTo(200);
+    String node = read.headers().firstValue("X-Gerrit-Proxy-Node").orElseThrow();
+
+    HttpResponse<String> metrics = proxy.http.send(
+        HttpRequest.newBuilder(URI.create(proxy.adminUrl() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(
+        t -> assertThat(t).startsWith("text/plain"));
+    assertThat(metrics.body())
+        .containsPattern("gerrit_proxy_requests_total\\{class=\"read\",frontend=\"http\",node=\""
+            + node + "\",outcome=\"completed\"} [1-9]")
+        .containsPattern("gerrit_proxy_bytes_total\\{direction=\"out\",frontend=\"http\",node=\""
+            + node + "\"} [1-9]")
+        .contains("gerrit_proxy_master{node=\"" + master.name() + "\"} 1")
+        .contains("gerrit_proxy_node_state{node=\"" + other.name() + "\",state=\"UP\"} 1")
+        .contains("gerrit_proxy_request_duration_seconds_bucket{")
+        .doesNotContain(SECRET);
+  }
+
   // --- helpers
 
   private String newProject(String prefix) {

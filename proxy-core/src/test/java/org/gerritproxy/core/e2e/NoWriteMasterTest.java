@@ -30,7 +30,7 @@ class NoWriteMasterTest {
     Path config = dir.resolve("proxy.config");
     Files.writeString(config, String.join("\n",
         "[httpd]", "\tlistenAddress = 127.0.0.1:0",
-        "[admin]", "\tlistenAddress = 127.0.0.1:0",
+        "[admin]", "\tlistenAddress = 127.0.0.1:0", "[sshd]", "\tlistenAddress = 127.0.0.1:0",
         "[health]", "\tinterval = 200ms", "\ttimeout = 500ms",
         "[node \"gerrit-1\"]", "\thttp = http://127.0.0.1:" + dead1, "\tssh = 127.0.0.1:" + dead1,
         "\tpriority = 100",

@@ -48,6 +48,7 @@ final class ProxyFixture implements AutoCloseable {
     StringBuilder c = new StringBuilder()
         .append("[proxy]\n\tname = test-proxy\n\tshutdownTimeout = 5s\n")
         .append("[httpd]\n\tlistenAddress = 127.0.0.1:0\n")
+        .append("[sshd]\n\tlistenAddress = 127.0.0.1:0\n")
         .append("[admin]\n\tlistenAddress = 127.0.0.1:0\n")
         .append("[health]\n\tinterval = 300ms\n\ttimeout = 2s\n\tfall = 2\n\trise = 1\n");
     int priority = 100;
