@@ -207,14 +207,22 @@ class ZooKeeperElectionTest {
   /**
    * Seeded random schedules of faults (ZooKeeper servers killed and restarted, proxy-c cut off
    * from ZooKeeper and healed, the Gerrit master killed and restarted) while every proxy's
-   * routing snapshot is sampled: under one epoch, every proxy
-   * that routes writes routes them to the same node. {@code -Dzk.faults.seed=N} replays one.
+   * routing snapshot is sampled: under one epoch, every proxy that routes writes routes them to
+   * the same node. {@code -Dzk.faults.schedules=N} runs N schedules (3 by default, the short form
+   * for CI; the long form is e.g. 50); {@code -Dzk.faults.seed=N} replays the schedules from seed N.
    */
   @Test
   @Order(5)
   void underRandomFaultsNoTwoProxiesEverRouteWritesToDifferentMastersUnderOneEpoch()
       throws Exception {
-    long seed = Long.getLong("zk.faults.seed", System.nanoTime());
+    long first = Long.getLong("zk.faults.seed", System.nanoTime());
+    int schedules = Integer.getInteger("zk.faults.schedules", 3);
+    for (int i = 0; i < schedules; i++) {
+      runFaultSchedule(first + i);
+    }
+  }
+
+  private void runFaultSchedule(long seed) throws Exception {
     java.util.Random random = new java.util.Random(seed);
     java.util.Map<Long, String> masterOfEpoch = new java.util.concurrent.ConcurrentHashMap<>();
     List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
