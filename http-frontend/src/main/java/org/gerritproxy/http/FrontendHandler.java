@@ -49,6 +49,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private String clientIp = "-";
   private Exchange exchange;
   private boolean draining;
+  private boolean closing;
   /** A message was asked for and has not come yet. */
   private boolean awaitingMessage;
 
@@ -103,6 +104,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     awaitingMessage = false;
+    if (closing) {
+      // Answered and closing (a 4xx that ends the connection): whatever the decoder still
+      // produces from bytes already received is no new request, and must not be logged as one.
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     if (msg instanceof HttpRequest request) {
       onRequest(request);
     }
@@ -460,6 +467,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void answerAndClose(Exchange e, HttpResponseStatus status, String message) {
+    closing = true;
     if (e.outcome == AccessRecord.Outcome.COMPLETED) {
       e.outcome = AccessRecord.Outcome.BAD_REQUEST;
     }
