@@ -16,6 +16,7 @@ import org.gerritproxy.core.admin.HealthReport;
 import org.gerritproxy.core.backdoor.Backdoor;
 import org.gerritproxy.core.backdoor.Backdoors;
 import org.gerritproxy.core.config.ConfigException;
+import org.gerritproxy.core.config.ConfigFileWatcher;
 import org.gerritproxy.core.config.ConfigLoader;
 import org.gerritproxy.core.config.ProxyConfig;
 import org.gerritproxy.core.config.Secret;
@@ -59,6 +60,7 @@ public final class ProxyProcess implements AutoCloseable {
   private SshFrontend ssh;
   private InetSocketAddress sshAddress;
   private AdminServer admin;
+  private volatile ConfigFileWatcher watcher;
   private InetSocketAddress httpAddress;
   private InetSocketAddress adminAddress;
 
@@ -154,6 +156,20 @@ public final class ProxyProcess implements AutoCloseable {
     }
     log.info("gerrit-proxy {} serving HTTP on {} (admin on {})", cfg.proxy().name(), httpAddress,
         adminAddress);
+    watchConfigFiles(cfg);
+  }
+
+  /** Editing proxy.config or secure.config reloads, as SIGHUP and POST /reload do. */
+  private void watchConfigFiles(ProxyConfig cfg) {
+    java.util.Set<Path> files = new java.util.LinkedHashSet<>(cfg.sources());
+    files.addAll(ConfigLoader.watchedFiles(configFile));
+    try {
+      watcher = ConfigFileWatcher.start(java.util.List.copyOf(files), Duration.ofMillis(200),
+          this::reload);
+    } catch (java.io.IOException e) {
+      log.warn("cannot watch {} for changes ({}); reload with SIGHUP or POST /reload instead",
+          configFile, e.getMessage());
+    }
   }
 
   /**
@@ -163,6 +179,10 @@ public final class ProxyProcess implements AutoCloseable {
    * @return true when the new configuration is in force
    */
   public synchronized boolean reload() {
+    ConfigFileWatcher w = watcher;
+    if (w != null) {
+      w.markLoaded();
+    }
     ProxyConfig next;
     try {
       next = ConfigLoader.load(configFile);
@@ -225,6 +245,9 @@ public final class ProxyProcess implements AutoCloseable {
   /** Stops accepting, lets requests in flight finish up to {@code [proxy] shutdownTimeout}. */
   @Override
   public void close() {
+    if (watcher != null) {
+      watcher.close();
+    }
     Duration grace = config.get().proxy().shutdownTimeout();
     if (http != null) {
       http.shutdownGracefully(grace);
@@ -283,7 +306,8 @@ public final class ProxyProcess implements AutoCloseable {
   static SshFrontendSettings sshSettings(ProxyConfig cfg) {
     var s = cfg.sshd();
     return SshFrontendSettings.of(s.listenAddress(), s.hostKeys(), s.peerKey(),
-        cfg.accounts().user(), cfg.accounts().password().map(Secret::reveal), cfg.proxy().name());
+        cfg.accounts().user(), cfg.accounts().password().map(Secret::reveal), cfg.proxy().name())
+        .withKeyCacheTtl(s.keyCacheTtl());
   }
 
   private final class Pages implements AdminServer.Pages {
