@@ -45,6 +45,13 @@ public record SshFrontendSettings(
         Duration.ofSeconds(30), Duration.ofSeconds(5), proxyName);
   }
 
+  /** These settings with users' key lists trusted for {@code ttl}. */
+  public SshFrontendSettings withKeyCacheTtl(Duration ttl) {
+    return new SshFrontendSettings(listenAddress, hostKeys, peerKey, accountsUser, accountsPassword,
+        new KeyCacheSettings(ttl, keyCache.missTtl(), keyCache.grace(), keyCache.maxUsers()),
+        loginGraceTime, idleTimeout, keepAlive, connectTimeout, proxyName);
+  }
+
   /**
    * How users' keys are cached.
    *

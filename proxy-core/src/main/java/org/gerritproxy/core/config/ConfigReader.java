@@ -39,6 +39,7 @@ import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.RoutingSettings;
 import org.gerritproxy.routing.RoutingTable;
 import org.gerritproxy.routing.WritesMode;
+import org.gerritproxy.ssh.SshFrontendSettings;
 
 /**
  * Turns the parsed proxy.config (and secure.config) into a {@link ProxyConfig}, reporting every
@@ -54,6 +55,9 @@ final class ConfigReader {
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+  // The SSH frontend's own default, so that a config without the key behaves as before.
+  static final Duration DEFAULT_KEY_CACHE_TTL =
+      SshFrontendSettings.KeyCacheSettings.DEFAULTS.ttl();
   static final String DEFAULT_HTTP_LISTEN = "*:8080";
   static final String DEFAULT_SSH_LISTEN = "*:29418";
   static final String DEFAULT_ADMIN_LISTEN = "127.0.0.1:8090";
@@ -357,7 +361,11 @@ final class ConfigReader {
     }
     Path peerKey =
         field("sshd", null, "peerKey", this::path, directory.resolve(DEFAULT_PEER_KEY).normalize());
-    return valid && allValid(listen, peerKey) ? new Sshd(listen, hostKeys, peerKey) : null;
+    Duration keyCacheTtl =
+        field("sshd", null, "keyCacheTtl", ConfigReader::positiveDuration, DEFAULT_KEY_CACHE_TTL);
+    return valid && allValid(listen, peerKey, keyCacheTtl)
+        ? new Sshd(listen, hostKeys, peerKey, keyCacheTtl)
+        : null;
   }
 
   private Admin admin() {

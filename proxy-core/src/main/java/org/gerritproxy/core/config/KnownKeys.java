@@ -48,7 +48,11 @@ final class KnownKeys {
           new Section(
               "sshd",
               false,
-              List.of(plain("listenAddress"), new Key("hostKey", true, false), plain("peerKey"))),
+              List.of(
+                  plain("listenAddress"),
+                  new Key("hostKey", true, false),
+                  plain("peerKey"),
+                  plain("keyCacheTtl"))),
           new Section("admin", false, List.of(plain("listenAddress"), secret("token"))),
           new Section("accounts", false, List.of(plain("user"), secret("password"))),
           section("node", true, "http", "ssh", "priority", "weight", "state"),

@@ -52,8 +52,11 @@ public final class ProxyConfig {
    *
    * @param hostKeys the server's host keys, generated when missing
    * @param peerKey the private key the proxy logs in to nodes with
+   * @param keyCacheTtl how long a user's keys read from Gerrit are trusted; a key deleted in
+   *     Gerrit stops working within it
    */
-  public record Sshd(Endpoint listenAddress, List<Path> hostKeys, Path peerKey) {
+  public record Sshd(
+      Endpoint listenAddress, List<Path> hostKeys, Path peerKey, Duration keyCacheTtl) {
     public Sshd {
       hostKeys = List.copyOf(hostKeys);
     }

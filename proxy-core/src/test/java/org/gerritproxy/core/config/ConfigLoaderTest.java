@@ -67,6 +67,7 @@ class ConfigLoaderTest {
               hostKey = etc/ssh_host_ed25519_key
               hostKey = /srv/keys/ssh_host_rsa_key
               peerKey = keys/peer
+              keyCacheTtl = 90s
             [admin]
               listenAddress = *:8090
               token = s3cret-token
@@ -129,7 +130,8 @@ class ConfigLoaderTest {
                 new Endpoint("::", 2222),
                 List.of(
                     dir.resolve("etc/ssh_host_ed25519_key"), Path.of("/srv/keys/ssh_host_rsa_key")),
-                dir.resolve("keys/peer")));
+                dir.resolve("keys/peer"),
+                Duration.ofSeconds(90)));
     assertThat(c.admin().listenAddress()).isEqualTo(new Endpoint("*", 8090));
     assertThat(c.admin().token().orElseThrow().reveal()).isEqualTo("s3cret-token");
     assertThat(c.accounts().user()).contains("proxy-admin");
@@ -213,7 +215,8 @@ class ConfigLoaderTest {
             new ProxyConfig.Sshd(
                 new Endpoint("*", 29418),
                 List.of(dir.resolve("etc/ssh_host_ed25519_key")),
-                dir.resolve("etc/peer_key")));
+                dir.resolve("etc/peer_key"),
+                Duration.ofMinutes(5)));
     assertThat(c.admin())
         .isEqualTo(new ProxyConfig.Admin(new Endpoint("127.0.0.1", 8090), Optional.empty()));
     assertThat(c.accounts())

@@ -189,6 +189,18 @@ class ConfigProblemsTest {
   }
 
   @Test
+  void aKeyCacheTtlMustBeAPositiveDuration() throws IOException {
+    assertThat(problems(NODE + "[sshd]\n  keyCacheTtl = forever\n"))
+        .containsExactly(
+            at(
+                5,
+                "[sshd] keyCacheTtl: 'forever' is not a duration: write it like 500ms, 2s or 5m"));
+    assertThat(problems(NODE + "[sshd]\n  keyCacheTtl = 0s\n"))
+        .containsExactly(
+            at(5, "[sshd] keyCacheTtl: must be longer than 0: write it like 500ms, 2s or 5m"));
+  }
+
+  @Test
   void aBadSizeSaysHowToWriteOne() throws IOException {
     assertThat(problems(NODE + "[httpd]\n  maxHeaderSize = 16x\n"))
         .containsExactly(
