@@ -5,13 +5,21 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.gerritproxy.core.ProxyProcess;
+import org.gerritproxy.core.backdoor.Backdoor;
+import org.gerritproxy.core.backdoor.Backdoors;
+import org.gerritproxy.core.backdoor.HeartbeatAgent;
 import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritNode;
 import org.gerritproxy.core.cluster.GerritRestException;
 import org.gerritproxy.core.config.ConfigException;
+import org.gerritproxy.core.config.ConfigLoader;
+import org.gerritproxy.core.config.ProxyConfig;
+import org.gerritproxy.routing.Node;
 import org.gerritproxy.ssh.KeyFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,12 +74,15 @@ final class DemoCommand implements Callable<Integer> {
         .reuseSites(true)
         .start();
     ProxyProcess proxy;
+    List<AutoCloseable> agents = new ArrayList<>();
     try {
       prepareContent(cluster.node(1).admin());
       prepareSsh(base, cluster);
       Path config = writeConfig(base, cluster);
+      agents.addAll(startHeartbeatAgents(config));
       proxy = ProxyProcess.start(config);
     } catch (ConfigException | IOException | RuntimeException e) {
+      closeAll(agents);
       cluster.close();
       if (e instanceof ConfigException ce) {
         ce.problems().forEach(System.err::println);
@@ -79,10 +90,44 @@ final class DemoCommand implements Callable<Integer> {
       }
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "demo-cluster-stop"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      closeAll(agents);
+      cluster.close();
+    }, "demo-cluster-stop"));
     printWelcome(proxyUrl, cluster, base);
     RunCommand.awaitTermination(proxy);
     return 0;
+  }
+
+  /**
+   * One heartbeat agent per node, as {@code gerrit-proxy heartbeat} would run on each node's
+   * host; here in this process, each checking its own node over loopback and writing to the git
+   * backdoor on the nodes' shared All-Projects. A node killed with {@code kill -9} then reads as
+   * DOWN (its agent reports it unhealthy) rather than only unreachable.
+   */
+  private static List<AutoCloseable> startHeartbeatAgents(Path config)
+      throws ConfigException, IOException {
+    ProxyConfig cfg = ConfigLoader.load(config);
+    var h = cfg.health();
+    List<AutoCloseable> started = new ArrayList<>();
+    for (Node node : cfg.routingTable().nodes()) {
+      Backdoor door = Backdoors.open(cfg.backdoor()).orElseThrow();
+      HeartbeatAgent agent = new HeartbeatAgent(node, h.path(), h.interval(), h.timeout(), door);
+      agent.start();
+      started.add(agent);
+      started.add(door);
+    }
+    return started;
+  }
+
+  private static void closeAll(List<AutoCloseable> closeables) {
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        System.err.println("demo: stopping " + c + " failed: " + e.getMessage());
+      }
+    }
   }
 
   private static void prepareContent(GerritAdmin admin) {
@@ -136,7 +181,8 @@ final class DemoCommand implements Callable<Integer> {
     c.append("[routing]\n\twrites = master\n\treadYourWrites = 10s\n")
         .append("[election]\n\tmode = local\n")
         .append("[health]\n\tinterval = 1s\n\ttimeout = 2s\n")
-        .append("[backdoor]\n\ttype = none\n");
+        .append("[backdoor]\n\ttype = git\n\trepository = ")
+        .append(cluster.gitDir().resolve("All-Projects.git")).append('\n');
     Path config = base.resolve("proxy.config");
     Files.writeString(config, c);
     return config;
@@ -145,7 +191,8 @@ final class DemoCommand implements Callable<Integer> {
   private void printWelcome(String proxyUrl, GerritCluster cluster, Path base) {
     String hostPort = proxyUrl.substring("http://".length());
     System.out.println();
-    System.out.println("gerrit-proxy demo is running: two Gerrit nodes behind the proxy.");
+    System.out.println("gerrit-proxy demo is running: two Gerrit nodes behind the proxy, each with"
+        + " a heartbeat agent writing to refs/meta/masters/* in the shared All-Projects.");
     for (GerritNode node : cluster.nodes()) {
       System.out.println("  " + node.name() + ": " + node.httpUrl() + " (site " + node.sitePath() + ")");
     }
