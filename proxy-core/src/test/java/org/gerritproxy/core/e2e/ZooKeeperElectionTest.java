@@ -21,6 +21,8 @@ import org.gerritproxy.core.ProxyProcess;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
 import org.gerritproxy.core.cluster.GerritNode;
+import org.gerritproxy.core.cluster.LogMark;
+import org.gerritproxy.routing.NodeState;
 import org.gerritproxy.routing.WriteMaster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,6 +46,8 @@ class ZooKeeperElectionTest {
   @TempDir static Path dir;
   private TestingCluster zookeeper;
   private final List<TcpRelay> relays = new ArrayList<>();
+  /** proxy-b reaches gerrit-1 (HTTP and SSH) only through these, so that the test can split them. */
+  private final List<TcpRelay> masterLinksOfB = new ArrayList<>();
   private final List<ProxyProcess> proxies = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private GerritCluster cluster;
@@ -65,12 +69,19 @@ class ZooKeeperElectionTest {
     }
     String direct = zookeeper.getInstances().stream()
         .map(s -> "127.0.0.1:" + s.getPort()).collect(Collectors.joining(","));
-    proxies.add(start("proxy-a", direct));
-    proxies.add(start("proxy-b", direct));
-    proxies.add(start("proxy-c", String.join(",", relayed)));
+    GerritNode first = cluster.node(1);
+    TcpRelay httpLink = new TcpRelay(new InetSocketAddress("127.0.0.1", first.httpPort()));
+    TcpRelay sshLink = new TcpRelay(new InetSocketAddress("127.0.0.1", first.sshPort()));
+    masterLinksOfB.add(httpLink);
+    masterLinksOfB.add(sshLink);
+    proxies.add(start("proxy-a", direct, 0, 0));
+    proxies.add(start("proxy-b", direct, httpLink.port(), sshLink.port()));
+    proxies.add(start("proxy-c", String.join(",", relayed), 0, 0));
   }
 
-  private ProxyProcess start(String name, String connect) throws Exception {
+  /** {@code firstHttp}/{@code firstSsh}: relay ports for gerrit-1, or 0 to reach it directly. */
+  private ProxyProcess start(String name, String connect, int firstHttp, int firstSsh)
+      throws Exception {
     StringBuilder c = new StringBuilder()
         .append("[proxy]\n\tname = ").append(name).append("\n\tshutdownTimeout = 2s\n")
         .append("[httpd]\n\tlistenAddress = 127.0.0.1:0\n")
@@ -80,9 +91,12 @@ class ZooKeeperElectionTest {
         .append("[election]\n\tmode = zookeeper\n\tzookeeper = ").append(connect).append('\n');
     int priority = 100;
     for (GerritNode node : cluster.nodes()) {
+      boolean relayed = firstHttp != 0 && node == cluster.node(1);
       c.append("[node \"").append(node.name()).append("\"]\n")
-          .append("\thttp = ").append(node.httpUrl()).append('\n')
-          .append("\tssh = 127.0.0.1:").append(node.sshPort()).append('\n')
+          .append("\thttp = ")
+          .append(relayed ? URI.create("http://127.0.0.1:" + firstHttp + "/") : node.httpUrl())
+          .append('\n')
+          .append("\tssh = 127.0.0.1:").append(relayed ? firstSsh : node.sshPort()).append('\n')
           .append("\tpriority = ").append(priority).append('\n');
       priority -= 10;
     }
@@ -96,6 +110,7 @@ class ZooKeeperElectionTest {
   void stopAll() throws Exception {
     proxies.forEach(ProxyProcess::close);
     relays.forEach(TcpRelay::close);
+    masterLinksOfB.forEach(TcpRelay::close);
     if (zookeeper != null) {
       zookeeper.close();
     }
@@ -159,8 +174,59 @@ class ZooKeeperElectionTest {
     assertThat(createProject(2, "zk-healed-" + suffix).statusCode()).isEqualTo(201);
   }
 
+  /**
+   * A split between one proxy and the master, with no backdoor: that proxy sees the master DOWN,
+   * but the other two still reach it, so the majority keeps it. No failover; only the cut-off
+   * proxy refuses writes, with the reason, and it writes to the same master once the split heals.
+   */
   @Test
   @Order(3)
+  void aMasterCutOffFromOneProxyIsNotReplacedAndOnlyThatProxyRefusesWrites() throws Exception {
+    String first = cluster.node(1).name();
+    awaitAllAgreeOn(first);
+    WriteMaster before = master(0);
+    masterLinksOfB.forEach(TcpRelay::cut);
+    try {
+      whileMasterIsCutOffFromProxyB(first, before);
+    } finally {
+      masterLinksOfB.forEach(TcpRelay::heal);
+    }
+    TwoChannelProxy.awaitTrue(
+        () -> proxies.get(1).cluster().snapshot().health().stateOf(first) == NodeState.UP,
+        Duration.ofSeconds(10), "proxy-b sees " + first + " UP again");
+    String suffix = Long.toString(System.nanoTime(), 36);
+    LogMark onFirst = cluster.node(1).httpdLog().mark();
+    assertThat(createProject(1, "zk-split-healed-" + suffix).statusCode()).isEqualTo(201);
+    cluster.node(1).httpdLog().await(onFirst, e -> e.path().contains("zk-split-healed-" + suffix),
+        Duration.ofSeconds(10));
+    for (int p = 0; p < 3; p++) {
+      assertThat(master(p)).as("proxy " + p + " after the split").isEqualTo(before);
+    }
+  }
+
+  private void whileMasterIsCutOffFromProxyB(String first, WriteMaster before) throws Exception {
+    TwoChannelProxy.awaitTrue(
+        () -> proxies.get(1).cluster().snapshot().health().stateOf(first) == NodeState.DOWN,
+        Duration.ofSeconds(10), "proxy-b sees " + first + " DOWN");
+    // Hold the split for several probe periods: the leader must not count one proxy as a majority.
+    long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (System.nanoTime() < until) {
+      for (int p = 0; p < 3; p++) {
+        assertThat(master(p)).as("proxy " + p + " during the split").isEqualTo(before);
+      }
+      Thread.sleep(50);
+    }
+    String suffix = Long.toString(System.nanoTime(), 36);
+    HttpResponse<String> refused = createProject(1, "zk-split-b-" + suffix);
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    assertThat(refused.body()).contains(first).containsIgnoringCase("retry");
+    assertThat(createProject(0, "zk-split-a-" + suffix).statusCode()).isEqualTo(201);
+    assertThat(createProject(2, "zk-split-c-" + suffix).statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  @Order(4)
   void losingOneZooKeeperServerDisturbsNothing() throws Exception {
     awaitAllAgreeOn(cluster.node(1).name());
     WriteMaster before = master(0);
@@ -182,7 +248,7 @@ class ZooKeeperElectionTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aKilledMasterIsReplacedForAllProxiesUnderOneNewEpoch() throws Exception {
     awaitAllAgreeOn(cluster.node(1).name());
     long epoch = master(0).epoch();
@@ -212,7 +278,7 @@ class ZooKeeperElectionTest {
    * for CI; the long form is e.g. 50); {@code -Dzk.faults.seed=N} replays the schedules from seed N.
    */
   @Test
-  @Order(5)
+  @Order(6)
   void underRandomFaultsNoTwoProxiesEverRouteWritesToDifferentMastersUnderOneEpoch()
       throws Exception {
     long first = Long.getLong("zk.faults.seed", System.nanoTime());
