@@ -6,10 +6,8 @@ import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -21,11 +19,8 @@ import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
-import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
-import org.gerritproxy.core.cluster.GerritNode;
-import org.gerritproxy.ssh.KeyFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,23 +44,9 @@ class JGitSshThroughProxyTest {
     String suffix = Long.toString(System.nanoTime(), 36);
     user = "jgit-user-" + suffix;
     project = "jgit-project-" + suffix;
-    Path key = SshCli.newKey(dir, "id_" + user);
-    GerritAdmin admin = c.node(1).admin();
-    admin.createUser(user, "pw-" + suffix, Files.readString(dir.resolve("id_" + user + ".pub")));
-    admin.createProject(project);
-    admin.post("projects/" + GerritAdmin.encode(project) + "/access", Map.of("add", Map.of(
-        "refs/heads/*", Map.of("permissions", Map.of("push", Map.of("rules",
-            Map.of("global:Registered-Users", Map.of("action", "ALLOW"))))))));
-    Path peerKeyFile = dir.resolve("peer_key");
-    KeyPair peer = KeyFiles.loadOrCreate(peerKeyFile);
-    for (GerritNode node : c.nodes()) {
-      node.trustPeerKey(KeyFiles.publicBase64(peer));
-    }
-    proxy = ProxyFixture.start(dir, c.nodes(), ProxyFixture.staticMaster("gerrit-1")
-        + "[accounts]\n\tuser = admin\n\tpassword = secret\n"
-        + "[sshd]\n\tpeerKey = " + peerKeyFile + "\n\thostKey = " + dir.resolve("ssh_host_key")
-        + "\n");
-    proxy.awaitMaster("gerrit-1");
+    Path key = SshCli.newUserWithKey(dir, c.node(1).admin(), user, "pw-" + suffix);
+    SshCli.newProjectOpenForPushes(c.node(1).admin(), project);
+    proxy = ProxyFixture.withSsh(dir, c, "");
 
     // A home and ~/.ssh of the test's own, so that the developer's keys and config play no part.
     File home = Files.createDirectories(dir.resolve("home")).toFile();

@@ -8,12 +8,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import org.gerritproxy.core.ProxyProcess;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritNode;
+import org.gerritproxy.ssh.KeyFiles;
 
 /**
  * A gerrit-proxy started in the test JVM, from a real configuration file written for a cluster
@@ -34,6 +36,26 @@ final class ProxyFixture implements AutoCloseable {
     Path config = dir.resolve("proxy.config");
     Files.writeString(config, configText(nodes, extraSections));
     return new ProxyFixture(config, ProxyProcess.start(config));
+  }
+
+  /**
+   * A proxy with static master gerrit-1 and its SSH frontend ready: every node trusts its peer
+   * key, and {@code [accounts]} lets it read users' keys from Gerrit.
+   *
+   * @param sshdKeys more {@code [sshd]} keys, each as {@code "\tkey = value\n"}
+   */
+  static ProxyFixture withSsh(Path dir, GerritCluster cluster, String sshdKeys) throws Exception {
+    Path peerKeyFile = dir.resolve("peer_key");
+    KeyPair peer = KeyFiles.loadOrCreate(peerKeyFile);
+    for (GerritNode node : cluster.nodes()) {
+      node.trustPeerKey(KeyFiles.publicBase64(peer));
+    }
+    ProxyFixture proxy = start(dir, cluster.nodes(), staticMaster("gerrit-1")
+        + "[accounts]\n\tuser = admin\n\tpassword = secret\n"
+        + "[sshd]\n\tpeerKey = " + peerKeyFile + "\n\thostKey = " + dir.resolve("ssh_host_key")
+        + "\n" + sshdKeys);
+    proxy.awaitMaster("gerrit-1");
+    return proxy;
   }
 
   static ProxyFixture withStaticMaster(Path dir, GerritCluster cluster, String master) throws Exception {

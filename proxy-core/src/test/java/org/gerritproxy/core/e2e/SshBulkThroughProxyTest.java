@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +12,9 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
 import org.gerritproxy.core.cluster.GerritNode;
-import org.gerritproxy.ssh.KeyFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,22 +40,9 @@ class SshBulkThroughProxyTest {
     gerrit1 = cluster.node(1);
     user = "ssh-bulk-" + suffix;
     project = "ssh-bulk-" + suffix;
-    userKey = SshCli.newKey(dir, "id_" + user);
-    GerritAdmin admin = cluster.node(1).admin();
-    admin.createUser(user, "pw", Files.readString(dir.resolve("id_" + user + ".pub")));
-    admin.createProject(project);
-    admin.post("projects/" + GerritAdmin.encode(project) + "/access", Map.of("add", Map.of(
-        "refs/heads/*", Map.of("permissions", Map.of("push", Map.of("rules",
-            Map.of("global:Registered-Users", Map.of("action", "ALLOW"))))))));
-    Path peerKeyFile = dir.resolve("peer_key");
-    KeyPair peer = KeyFiles.loadOrCreate(peerKeyFile);
-    for (GerritNode node : cluster.nodes()) {
-      node.trustPeerKey(KeyFiles.publicBase64(peer));
-    }
-    proxy = ProxyFixture.start(dir, cluster.nodes(), ProxyFixture.staticMaster("gerrit-1")
-        + "[accounts]\n\tuser = admin\n\tpassword = secret\n"
-        + "[sshd]\n\tpeerKey = " + peerKeyFile + "\n\thostKey = " + dir.resolve("hk") + "\n");
-    proxy.awaitMaster("gerrit-1");
+    userKey = SshCli.newUserWithKey(dir, cluster.node(1).admin(), user, "pw");
+    SshCli.newProjectOpenForPushes(cluster.node(1).admin(), project);
+    proxy = ProxyFixture.withSsh(dir, cluster, "");
   }
 
   @AfterAll

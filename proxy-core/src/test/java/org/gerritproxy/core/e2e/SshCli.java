@@ -2,11 +2,14 @@ package org.gerritproxy.core.e2e;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.gerritproxy.core.cluster.GerritAdmin;
 
 /** The real OpenSSH {@code ssh} client, with a given key and no known_hosts, as a test user runs it. */
 final class SshCli {
@@ -58,6 +61,25 @@ final class SshCli {
     }
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
         new String(err.join(), StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A new Gerrit user {@code name} (HTTP password {@code password}) whose SSH key, made with
+   * ssh-keygen, is in Gerrit; returns the private key's path.
+   */
+  static Path newUserWithKey(Path dir, GerritAdmin admin, String name, String password)
+      throws IOException, InterruptedException {
+    Path key = newKey(dir, "id_" + name);
+    admin.createUser(name, password, Files.readString(dir.resolve("id_" + name + ".pub")));
+    return key;
+  }
+
+  /** A new project whose branches every registered user may push to directly. */
+  static void newProjectOpenForPushes(GerritAdmin admin, String project) {
+    admin.createProject(project);
+    admin.post("projects/" + GerritAdmin.encode(project) + "/access", Map.of("add", Map.of(
+        "refs/heads/*", Map.of("permissions", Map.of("push", Map.of("rules",
+            Map.of("global:Registered-Users", Map.of("action", "ALLOW"))))))));
   }
 
   /** A new ed25519 key pair made with ssh-keygen; returns the private key's path. */

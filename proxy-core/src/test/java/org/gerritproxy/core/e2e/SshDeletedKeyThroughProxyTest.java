@@ -3,15 +3,11 @@ package org.gerritproxy.core.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
 import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
-import org.gerritproxy.core.cluster.GerritNode;
-import org.gerritproxy.ssh.KeyFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,16 +29,7 @@ class SshDeletedKeyThroughProxyTest {
   @BeforeAll
   static void startProxyWithAShortKeyCacheTtl(GerritCluster c) throws Exception {
     admin = c.node(1).admin();
-    Path peerKeyFile = dir.resolve("peer_key");
-    KeyPair peer = KeyFiles.loadOrCreate(peerKeyFile);
-    for (GerritNode node : c.nodes()) {
-      node.trustPeerKey(KeyFiles.publicBase64(peer));
-    }
-    proxy = ProxyFixture.start(dir, c.nodes(), ProxyFixture.staticMaster("gerrit-1")
-        + "[accounts]\n\tuser = admin\n\tpassword = secret\n"
-        + "[sshd]\n\tpeerKey = " + peerKeyFile + "\n\thostKey = " + dir.resolve("ssh_host_key")
-        + "\n\tkeyCacheTtl = " + TTL.toSeconds() + "s\n");
-    proxy.awaitMaster("gerrit-1");
+    proxy = ProxyFixture.withSsh(dir, c, "\tkeyCacheTtl = " + TTL.toSeconds() + "s\n");
   }
 
   @AfterAll
@@ -56,8 +43,7 @@ class SshDeletedKeyThroughProxyTest {
   void aKeyDeletedInGerritIsRefusedAfterTheTtl() throws Exception {
     String suffix = Long.toString(System.nanoTime(), 36);
     String user = "ttl-user-" + suffix;
-    Path key = SshCli.newKey(dir, "id_" + user);
-    admin.createUser(user, "pw-" + suffix, Files.readString(dir.resolve("id_" + user + ".pub")));
+    Path key = SshCli.newUserWithKey(dir, admin, user, "pw-" + suffix);
     SshCli.Result before = SshCli.run(port(), key, user, "gerrit", "version");
     assertThat(before.exit()).as("the key works while Gerrit has it: " + before.err()).isZero();
 

@@ -47,23 +47,10 @@ class SshThroughProxyTest {
     String suffix = Long.toString(System.nanoTime(), 36);
     user = "ssh-user-" + suffix;
     project = "ssh-project-" + suffix;
-    userKey = SshCli.newKey(dir, "id_" + user);
-    GerritAdmin admin = c.node(1).admin();
-    admin.createUser(user, "pw-" + suffix, Files.readString(dir.resolve("id_" + user + ".pub")));
-    admin.createProject(project);
-    admin.post("projects/" + GerritAdmin.encode(project) + "/access", Map.of("add", Map.of(
-        "refs/heads/*", Map.of("permissions", Map.of("push", Map.of("rules",
-            Map.of("global:Registered-Users", Map.of("action", "ALLOW"))))))));
+    userKey = SshCli.newUserWithKey(dir, c.node(1).admin(), user, "pw-" + suffix);
+    SshCli.newProjectOpenForPushes(c.node(1).admin(), project);
     peerKeyFile = dir.resolve("peer_key");
-    KeyPair peer = KeyFiles.loadOrCreate(peerKeyFile);
-    for (GerritNode node : c.nodes()) {
-      node.trustPeerKey(KeyFiles.publicBase64(peer));
-    }
-    proxy = ProxyFixture.start(dir, c.nodes(), ProxyFixture.staticMaster("gerrit-1")
-        + "[accounts]\n\tuser = admin\n\tpassword = secret\n"
-        + "[sshd]\n\tpeerKey = " + peerKeyFile + "\n\thostKey = " + dir.resolve("ssh_host_key")
-        + "\n");
-    proxy.awaitMaster("gerrit-1");
+    proxy = ProxyFixture.withSsh(dir, c, "");
   }
 
   @AfterAll
