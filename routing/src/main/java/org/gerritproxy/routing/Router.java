@@ -68,7 +68,14 @@ public final class Router {
                 + " is alive but this proxy cannot reach it (a network split);"
                 + " writes through this proxy resume when the partition heals. Retry later.");
       case DOWN:
-        return noMaster(": the master " + name + " is down");
+        // Locally DOWN while the decision still names it: in zookeeper mode the other proxies
+        // may still reach it, so it is not necessarily replaced; say what this proxy sees.
+        return new RouteDecision.Refuse(
+            RouteDecision.Refusal.NO_MASTER,
+            "There is no write master this proxy can reach right now: the master "
+                + name
+                + " does not answer this proxy (down, or cut off from it). Writes are refused"
+                + " until it answers again or another master is elected; retry in a little while.");
       case DISABLED:
         return noMaster(": the master " + name + " is disabled");
       case UP:

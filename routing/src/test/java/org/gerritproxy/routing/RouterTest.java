@@ -225,7 +225,11 @@ class RouterTest {
 
     Refuse r = refuse(Router.decide(WRITE, "user:jdoe", false, s), Refusal.NO_MASTER);
 
-    assertThat(r.message()).contains("gerrit-1");
+    assertThat(r.message()).contains("gerrit-1").contains("retry");
+    if (state == NodeState.DOWN) {
+      assertThat(r.message()).contains("does not answer this proxy")
+          .contains("until it answers again or another master is elected");
+    }
   }
 
   @Test
