@@ -61,7 +61,7 @@ public final class AdminServer implements AutoCloseable {
   public record Response(int status, String contentType, String body) {}
 
   private final Endpoint listen;
-  private final Optional<String> token;
+  private volatile Optional<String> token;
   private final Pages pages;
   private EventLoopGroup group;
   private Channel channel;
@@ -70,6 +70,11 @@ public final class AdminServer implements AutoCloseable {
     this.listen = listen;
     this.token = token;
     this.pages = pages;
+  }
+
+  /** Requires {@code token} from now on (a reload changed it); empty: no token needed. */
+  public void token(Optional<String> token) {
+    this.token = token;
   }
 
   /**
@@ -165,6 +170,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private boolean authorized(FullHttpRequest request) {
+      Optional<String> token = AdminServer.this.token;
       if (token.isEmpty()) {
         return true;
       }
