@@ -42,8 +42,8 @@ public final class Dashboard {
         // Phones: each node row becomes a card whose cells carry their column's name.
         .append("@media(max-width:700px){#nodes tr.head{display:none}")
         .append("#nodes tr{display:block;border:1px solid #ddd;border-radius:6px;margin:.5rem 0;padding:.3rem}")
-        .append("#nodes td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.15rem .3rem;text-align:right}")
-        .append("#nodes td::before{content:attr(data-label);font-weight:600;color:#555;text-align:left}}")
+        .append("#nodes td{display:block;border:0;padding:.15rem .3rem;text-align:right}")
+        .append("#nodes td::before{content:attr(data-label);float:left;margin-right:1rem;font-weight:600;color:#555}}")
         .append("</style></head><body>");
     h.append("<h1>gerrit-proxy <small>").append(esc(proxy)).append("</small></h1>");
     h.append("<p id=\"master\">Write master: <b>")
@@ -62,10 +62,10 @@ public final class Dashboard {
           .append(cell("Node", esc(name) + (snapshot.master().is(name) ? " &#9733;" : ""), ""))
           .append(cell("State", state, state))
           .append(cell("Network", n.network().reachability()
-              + n.lastSeen().map(t -> " <small>seen " + t + "</small>").orElse(""), ""))
+              + n.lastSeen().map(t -> " <small>seen " + time(t) + "</small>").orElse(""), ""))
           .append(cell("Backdoor", "<span title=\"" + esc(n.backdoor().why()) + "\">"
               + n.backdoor().heartbeat() + "</span>"
-              + n.backdoor().lastChanged().map(t -> " <small>moved " + t + "</small>").orElse(""), ""))
+              + n.backdoor().lastChanged().map(t -> " <small>moved " + time(t) + "</small>").orElse(""), ""))
           .append(cell("Latency", n.lastProbe()
               .map(p -> String.format(Locale.ROOT, "%.1f ms", p.latency().toNanos() / 1e6))
               .orElse("-"), "n"))
@@ -82,10 +82,10 @@ public final class Dashboard {
 
     h.append("<h2>Configuration</h2><p id=\"config\">File: <code>")
         .append(esc(config.file().toString())).append("</code>, in force since ")
-        .append(config.loadedAt()).append("<br>Last reload: <b id=\"last-reload\" class=\"")
+        .append(time(config.loadedAt())).append("<br>Last reload: <b id=\"last-reload\" class=\"")
         .append(config.lastError().isPresent() ? "bad" : "").append("\">")
         .append(config.lastReloadResult()).append("</b>")
-        .append(config.lastReload().map(t -> " at " + t).orElse(""));
+        .append(config.lastReload().map(t -> " at " + time(t)).orElse(""));
     config.lastError().ifPresent(e -> h.append("<br><b class=\"bad\">Last reload failed; the"
         + " previous configuration stays in force:</b> <code>").append(esc(e)).append("</code>"));
     h.append("</p>");
@@ -98,12 +98,17 @@ public final class Dashboard {
     h.append("<h2>Recent events</h2><ul id=\"events\">");
     for (int i = events.size() - 1, shown = 0; i >= 0 && shown < EVENTS_SHOWN; i--, shown++) {
       ClusterEvent e = events.get(i);
-      h.append("<li><small>").append(e.at()).append("</small> <b>").append(esc(e.kind()))
+      h.append("<li><small>").append(time(e.at())).append("</small> <b>").append(esc(e.kind()))
           .append("</b> ").append(esc(e.message())).append("</li>");
     }
     h.append("</ul><p><a href=\"/health\">/health</a> (JSON) &middot; <a href=\"/metrics\">")
         .append("/metrics</a></p></body></html>");
     return h.toString();
+  }
+
+  /** To the second: people read the dashboard; {@code /health} has the exact instants. */
+  private static String time(java.time.Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   private static String cell(String label, String html, String cssClass) {
