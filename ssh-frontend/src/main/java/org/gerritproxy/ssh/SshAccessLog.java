@@ -27,5 +27,5 @@ final class SshAccessLog {
   }
 
   private static final java.util.regex.Pattern PASSWORD_OPTION =
-      java.util.regex.Pattern.compile("(?i)(--[a-z-]*password(?:=|\\s+))(?:'[^']*'|\"[^\"]*\"|\\S+)");
+      java.util.regex.Pattern.compile("(?i)((?<![\\w-])--(?:http-)?password(?:=|\\s+))(?:'[^']*'|\"[^\"]*\"|\\S+)");
 }
