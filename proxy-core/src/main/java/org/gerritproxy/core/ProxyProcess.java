@@ -68,6 +68,8 @@ public final class ProxyProcess implements AutoCloseable {
   private volatile ConfigFileWatcher certificateWatcher;
   private volatile InetSocketAddress httpAddress;
   private volatile InetSocketAddress adminAddress;
+  private volatile long retiredKeyHits;
+  private volatile long retiredKeyMisses;
   /** The settings the running listeners were built from; a reload compares against these. */
   private Listening listening;
 
@@ -183,12 +185,12 @@ public final class ProxyProcess implements AutoCloseable {
 
       @Override
       public long keyCacheHits() {
-        return ssh.keyCacheHits();
+        return retiredKeyHits + ssh.keyCacheHits();
       }
 
       @Override
       public long keyCacheMisses() {
-        return ssh.keyCacheMisses();
+        return retiredKeyMisses + ssh.keyCacheMisses();
       }
     });
     watchConfigFiles(cfg);
@@ -353,13 +355,13 @@ public final class ProxyProcess implements AutoCloseable {
             + " effect after a restart of the proxy");
       }
       ProxyConfig.Admin adminSettings = was.admin();
-      if (!was.admin().listenAddress().equals(next.admin().listenAddress())) {
-        if (rebindAdmin()) {
-          adminSettings = next.admin();
-        }
-      } else if (!was.admin().token().equals(next.admin().token())) {
-        admin.token(next.admin().token().map(Secret::reveal));
+      if (!was.admin().listenAddress().equals(next.admin().listenAddress()) && rebindAdmin()) {
         adminSettings = next.admin();
+      }
+      // A new token applies even where the listener could not move: rotating it is urgent.
+      if (!adminSettings.token().equals(next.admin().token())) {
+        admin.token(next.admin().token().map(Secret::reveal));
+        adminSettings = new ProxyConfig.Admin(adminSettings.listenAddress(), next.admin().token());
         events.record("reload", "[admin] token changed; the new one is required from now on");
       }
       listening = new Listening(httpd, sshd, adminSettings, accounts);
@@ -430,9 +432,12 @@ public final class ProxyProcess implements AutoCloseable {
       }
       SshFrontend old = ssh;
       InetSocketAddress oldAddress = sshAddress;
+      old.stopAccepting();
+      // The old frontend logs nobody in any more: keep its key-cache counts, so counters never fall.
+      retiredKeyHits += old.keyCacheHits();
+      retiredKeyMisses += old.keyCacheMisses();
       ssh = fresh;
       sshAddress = bound;
-      old.stopAccepting();
       Duration grace = next.proxy().shutdownTimeout();
       retire("sshd", () -> {
         long deadline = System.nanoTime() + grace.toNanos();

@@ -152,7 +152,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private Response route(FullHttpRequest request) {
-      String path = new QueryStringDecoder(request.uri()).path();
+      String path = path(request.uri());
       HttpMethod method = request.method();
       boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
       switch (path) {
@@ -167,6 +167,23 @@ public final class AdminServer implements AutoCloseable {
         default:
           return text(404, "No such admin page: " + path + ". Try / (dashboard), /health, /metrics or POST /reload.");
       }
+    }
+
+    /**
+     * The path of a request target, also in absolute form ({@code GET http://host/health}, which
+     * HTTP/1.1 servers must accept): only the path counts, the host named is never contacted.
+     */
+    private String path(String target) {
+      if (target.regionMatches(true, 0, "http://", 0, 7)
+          || target.regionMatches(true, 0, "https://", 0, 8)) {
+        try {
+          String p = new java.net.URI(target).getRawPath();
+          return p == null || p.isEmpty() ? "/" : new QueryStringDecoder(p).path();
+        } catch (java.net.URISyntaxException e) {
+          return target; // answered 404 like any unknown page
+        }
+      }
+      return new QueryStringDecoder(target).path();
     }
 
     private boolean authorized(FullHttpRequest request) {
