@@ -53,14 +53,15 @@ public final class HttpProxyServer {
   private final HttpFrontendSettings settings;
   private final Supplier<RoutingSnapshot> snapshots;
   private final BackendObserver observer;
-  private final SslContext serverTls;
+  /** Replaced whole when the certificate files change; each new connection reads it once. */
+  private volatile SslContext serverTls;
   private final RecentWrites recentWrites = new RecentWrites(Ticker.systemTicker());
 
   private final boolean epoll = Epoll.isAvailable();
   private EventLoopGroup group;
   private BackendConnections connections;
   private Channel serverChannel;
-  private ChannelGroup clients;
+  private volatile ChannelGroup clients;
   private volatile boolean draining;
 
   /**
@@ -111,8 +112,9 @@ public final class HttpProxyServer {
           protected void initChannel(SocketChannel ch) {
             clients.add(ch);
             ChannelPipeline p = ch.pipeline();
-            if (serverTls != null) {
-              p.addLast("tls", serverTls.newHandler(ch.alloc()));
+            SslContext tls = serverTls;
+            if (tls != null) {
+              p.addLast("tls", tls.newHandler(ch.alloc()));
             }
             p.addLast("deadline", new RequestDeadline(settings.headerTimeout(), settings.idleTimeout()));
             p.addLast("http", new HttpServerCodec(decoder));
@@ -134,6 +136,27 @@ public final class HttpProxyServer {
     LOG.info("{}: listening for {} on {} ({} transport)", settings.proxyName(),
         settings.isHttps() ? "HTTPS" : "HTTP", bound, epoll ? "epoll" : "nio");
     return bound;
+  }
+
+  /** Client connections open now. */
+  public int openConnections() {
+    ChannelGroup open = clients;
+    return open == null ? 0 : open.size();
+  }
+
+  /**
+   * Reads the certificate and key again (they changed on disk): connections accepted from now on
+   * are served with them, those already open keep theirs. On failure the old ones stay in use.
+   *
+   * @throws IllegalArgumentException when the files cannot be used for HTTPS
+   * @throws IllegalStateException when this server is not serving HTTPS
+   */
+  public void reloadTls(java.nio.file.Path certificate, java.nio.file.Path key) {
+    if (serverTls == null) {
+      throw new IllegalStateException("this listener serves plain HTTP; it needs a restart for HTTPS");
+    }
+    serverTls = serverTls(certificate, key);
+    LOG.info("{}: HTTPS certificate reloaded from {}", settings.proxyName(), certificate);
   }
 
   /** Stops accepting new connections; connections already accepted are served on. */
@@ -226,12 +249,15 @@ public final class HttpProxyServer {
   }
 
   private static SslContext serverTls(HttpFrontendSettings s) {
+    return serverTls(s.sslCertificate().get(), s.sslKey().get());
+  }
+
+  private static SslContext serverTls(java.nio.file.Path certificate, java.nio.file.Path key) {
     try {
-      return SslContextBuilder.forServer(s.sslCertificate().get().toFile(), s.sslKey().get().toFile())
-          .build();
+      return SslContextBuilder.forServer(certificate.toFile(), key.toFile()).build();
     } catch (Exception e) {
-      throw new IllegalArgumentException("httpd.sslCertificate " + s.sslCertificate().get()
-          + " and httpd.sslKey " + s.sslKey().get() + " cannot be used for HTTPS: "
+      throw new IllegalArgumentException("httpd.sslCertificate " + certificate
+          + " and httpd.sslKey " + key + " cannot be used for HTTPS: "
           + e.getMessage() + ". Give a PEM certificate chain and its PEM (PKCS#8) private key.", e);
     }
   }

@@ -13,6 +13,7 @@ import org.gerritproxy.core.admin.AdminServer;
 import org.gerritproxy.core.admin.ConfigStatus;
 import org.gerritproxy.core.admin.Dashboard;
 import org.gerritproxy.core.admin.HealthReport;
+import org.gerritproxy.core.admin.NodeActivity;
 import org.gerritproxy.core.backdoor.Backdoor;
 import org.gerritproxy.core.backdoor.Backdoors;
 import org.gerritproxy.core.config.ConfigException;
@@ -27,13 +28,16 @@ import org.gerritproxy.core.events.EventLog;
 import org.gerritproxy.core.health.ClusterView;
 import org.gerritproxy.core.health.NetworkProbe;
 import org.gerritproxy.core.health.ProbeSettings;
+import org.gerritproxy.core.metrics.FrontendGauges;
 import org.gerritproxy.core.metrics.ProxyMetrics;
 import org.gerritproxy.http.BackendObserver;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.ssh.SshCommandRecord;
 import org.gerritproxy.ssh.SshFrontend;
+import org.gerritproxy.ssh.SshObserver;
 import org.gerritproxy.ssh.SshFrontendSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,13 +60,26 @@ public final class ProxyProcess implements AutoCloseable {
   private Optional<Backdoor> backdoor = Optional.empty();
   private Optional<FailoverCommand> failover = Optional.empty();
   private Optional<ZooKeeperElection> zookeeper = Optional.empty();
-  private HttpProxyServer http;
-  private SshFrontend ssh;
-  private InetSocketAddress sshAddress;
-  private AdminServer admin;
+  private volatile HttpProxyServer http;
+  private volatile SshFrontend ssh;
+  private volatile InetSocketAddress sshAddress;
+  private volatile AdminServer admin;
   private volatile ConfigFileWatcher watcher;
-  private InetSocketAddress httpAddress;
-  private InetSocketAddress adminAddress;
+  private volatile ConfigFileWatcher certificateWatcher;
+  private volatile InetSocketAddress httpAddress;
+  private volatile InetSocketAddress adminAddress;
+  private volatile long retiredKeyHits;
+  private volatile long retiredKeyMisses;
+  /** The settings the running listeners were built from; a reload compares against these. */
+  private Listening listening;
+
+  /** The parts of a configuration that the running listeners were built from. */
+  private record Listening(ProxyConfig.Httpd httpd, ProxyConfig.Sshd sshd, ProxyConfig.Admin admin,
+      ProxyConfig.Accounts accounts) {
+    static Listening of(ProxyConfig c) {
+      return new Listening(c.httpd(), c.sshd(), c.admin(), c.accounts());
+    }
+  }
 
   private ProxyProcess(Path configFile, ProxyConfig initial) {
     this.configFile = configFile;
@@ -114,31 +131,24 @@ public final class ProxyProcess implements AutoCloseable {
         cfg.backdoor().staleAfter());
     failover = Optional.of(new FailoverCommand(events));
     cluster.onMasterChange((before, after) -> {
+      if (before.node().isPresent() && after.master().node().isPresent()
+          && !before.node().equals(after.master().node())) {
+        metrics.failover();
+      }
       ProxyConfig now = config.get(); // read at each failover, so a reload applies at once
       now.election().onFailover().ifPresent(command -> failover.get().masterChanged(before,
           after.master(), after.master().node().flatMap(n -> after.table().node(n)),
           new FailoverCommand.Settings(command, now.sshd().peerKey(), now.accounts().user())));
     });
     cluster.start();
-    http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, new BackendObserver() {
-      @Override
-      public void nodeFailed(Node node, Throwable cause) {
-        cluster.trafficFailure(node.name(), cause);
-      }
-
-      @Override
-      public void exchangeCompleted(org.gerritproxy.http.AccessRecord record) {
-        metrics.httpExchange(record);
-      }
-    });
+    http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, httpObserver());
     try {
       httpAddress = http.start();
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listenAddress()
           + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
     }
-    ssh = new SshFrontend(sshSettings(cfg), cluster::snapshot,
-        (node, cause) -> cluster.trafficFailure(node.name(), cause));
+    ssh = new SshFrontend(sshSettings(cfg), cluster::snapshot, sshObserver());
     try {
       sshAddress = ssh.start();
     } catch (java.io.IOException e) {
@@ -156,7 +166,94 @@ public final class ProxyProcess implements AutoCloseable {
     }
     log.info("gerrit-proxy {} serving HTTP on {} (admin on {})", cfg.proxy().name(), httpAddress,
         adminAddress);
+    listening = Listening.of(cfg);
+    metrics.watch(new FrontendGauges() {
+      @Override
+      public int httpConnections() {
+        return http.openConnections();
+      }
+
+      @Override
+      public int sshConnections() {
+        return ssh.openConnections();
+      }
+
+      @Override
+      public java.util.Map<String, Integer> sshSessionsByNode() {
+        return ssh.openSessionsByNode();
+      }
+
+      @Override
+      public long keyCacheHits() {
+        return retiredKeyHits + ssh.keyCacheHits();
+      }
+
+      @Override
+      public long keyCacheMisses() {
+        return retiredKeyMisses + ssh.keyCacheMisses();
+      }
+    });
     watchConfigFiles(cfg);
+    watchCertificate(cfg);
+  }
+
+  private BackendObserver httpObserver() {
+    return new BackendObserver() {
+      @Override
+      public void nodeFailed(Node node, Throwable cause) {
+        cluster.trafficFailure(node.name(), cause);
+      }
+
+      @Override
+      public void exchangeCompleted(org.gerritproxy.http.AccessRecord record) {
+        metrics.httpExchange(record);
+      }
+    };
+  }
+
+  private SshObserver sshObserver() {
+    return new SshObserver() {
+      @Override
+      public void nodeFailed(Node node, Throwable cause) {
+        cluster.trafficFailure(node.name(), cause);
+      }
+
+      @Override
+      public void commandCompleted(SshCommandRecord record) {
+        metrics.sshCommand(record);
+      }
+    };
+  }
+
+  /** HTTPS: the certificate and key are read again when their files change. */
+  private void watchCertificate(ProxyConfig cfg) {
+    ConfigFileWatcher old = certificateWatcher;
+    certificateWatcher = null;
+    if (old != null) {
+      old.close();
+    }
+    if (cfg.httpd().tls().isEmpty()) {
+      return;
+    }
+    ProxyConfig.Tls tls = cfg.httpd().tls().get();
+    try {
+      certificateWatcher = ConfigFileWatcher.start(java.util.List.of(tls.certificate(), tls.key()),
+          Duration.ofMillis(200), () -> reloadCertificate(tls));
+    } catch (java.io.IOException e) {
+      log.warn("cannot watch {} for changes ({}); a new certificate needs a restart",
+          tls.certificate(), e.getMessage());
+    }
+  }
+
+  private synchronized void reloadCertificate(ProxyConfig.Tls tls) {
+    try {
+      http.reloadTls(tls.certificate(), tls.key());
+      events.record("certificate", "HTTPS certificate reloaded from " + tls.certificate()
+          + "; new connections get it");
+    } catch (RuntimeException e) {
+      events.record("certificate-failed", "the HTTPS certificate was not reloaded; the previous one"
+          + " stays in use: " + e.getMessage());
+    }
   }
 
   /** Editing proxy.config or secure.config reloads, as SIGHUP and POST /reload do. */
@@ -188,8 +285,7 @@ public final class ProxyProcess implements AutoCloseable {
       next = ConfigLoader.load(configFile);
     } catch (ConfigException e) {
       String problems = e.getMessage();
-      configStatus.set(new ConfigStatus(configFile, configStatus.get().loadedAt(),
-          Optional.of(problems)));
+      refused(problems);
       events.record("reload-failed", "the configuration was not reloaded; the previous one stays in"
           + " force: " + problems);
       return false;
@@ -200,7 +296,7 @@ public final class ProxyProcess implements AutoCloseable {
         && !next.election().equals(previous.election())) {
       String why = "[election] changed to, from or within mode = zookeeper; that needs a restart of"
           + " the proxy. The previous configuration stays in force.";
-      configStatus.set(new ConfigStatus(configFile, configStatus.get().loadedAt(), Optional.of(why)));
+      refused(why);
       events.record("reload-failed", why);
       return false;
     }
@@ -213,13 +309,202 @@ public final class ProxyProcess implements AutoCloseable {
           + " used after a restart of the proxy (staleAfter applies now)");
     }
     config.set(next);
-    configStatus.set(new ConfigStatus(configFile, clock.instant(), Optional.empty()));
-    if (!previous.httpd().equals(next.httpd()) || !previous.admin().equals(next.admin())) {
-      events.record("reload", "listener settings changed ([httpd] or [admin]); they take effect"
-          + " after a restart of the proxy");
-    }
+    java.util.List<String> restartNeeded = new ListenerRebinding(next).apply();
+    Instant now = clock.instant();
+    configStatus.set(new ConfigStatus(configFile, now, Optional.empty(), Optional.of(now),
+        restartNeeded));
+    metrics.reload(true);
     events.record("reload", "configuration reloaded from " + configFile);
     return true;
+  }
+
+  /** The file was not applied: the old configuration and listeners stay as they are. */
+  private void refused(String why) {
+    ConfigStatus was = configStatus.get();
+    configStatus.set(new ConfigStatus(configFile, was.loadedAt(), Optional.of(why),
+        Optional.of(clock.instant()), was.restartNeeded()));
+    metrics.reload(false);
+  }
+
+  /**
+   * Brings the listeners in line with a reloaded configuration: a changed listen address is bound
+   * anew and the old listener retired once its connections are done; when the new address cannot
+   * be bound, the old listener stays and a restart is needed. Changes that cannot be applied to a
+   * running listener (timeouts, host keys, ...) are reported the same way.
+   */
+  private final class ListenerRebinding {
+    private final ProxyConfig next;
+    private final java.util.List<String> restartNeeded = new java.util.ArrayList<>();
+
+    ListenerRebinding(ProxyConfig next) {
+      this.next = next;
+    }
+
+    java.util.List<String> apply() {
+      Listening was = listening;
+      ProxyConfig.Httpd httpd = rebindHttp(was.httpd());
+      ProxyConfig.Sshd sshd = was.sshd();
+      ProxyConfig.Accounts accounts = was.accounts();
+      if (!was.sshd().listenAddress().equals(next.sshd().listenAddress())) {
+        if (rebindSsh()) {
+          sshd = next.sshd();
+          accounts = next.accounts();
+        }
+      } else if (!was.sshd().equals(next.sshd()) || !was.accounts().equals(next.accounts())) {
+        needsRestart("[sshd] host keys, peer key or key cache, or [accounts], changed; they take"
+            + " effect after a restart of the proxy");
+      }
+      ProxyConfig.Admin adminSettings = was.admin();
+      if (!was.admin().listenAddress().equals(next.admin().listenAddress()) && rebindAdmin()) {
+        adminSettings = next.admin();
+      }
+      // A new token applies even where the listener could not move: rotating it is urgent.
+      if (!adminSettings.token().equals(next.admin().token())) {
+        admin.token(next.admin().token().map(Secret::reveal));
+        adminSettings = new ProxyConfig.Admin(adminSettings.listenAddress(), next.admin().token());
+        events.record("reload", "[admin] token changed; the new one is required from now on");
+      }
+      listening = new Listening(httpd, sshd, adminSettings, accounts);
+      return restartNeeded;
+    }
+
+    private ProxyConfig.Httpd rebindHttp(ProxyConfig.Httpd was) {
+      ProxyConfig.Httpd want = next.httpd();
+      if (!was.listenAddress().equals(want.listenAddress())) {
+        HttpProxyServer fresh;
+        InetSocketAddress bound;
+        try {
+          fresh = new HttpProxyServer(httpSettings(next), cluster::snapshot, httpObserver());
+          bound = fresh.start();
+        } catch (java.io.IOException | RuntimeException e) {
+          needsRestart("[httpd] listenAddress = " + want.listenAddress() + " cannot be bound ("
+              + e.getMessage() + "); HTTP is still served on " + httpAddress + ". Free the"
+              + " address and reload, or restart the proxy.");
+          return was;
+        }
+        HttpProxyServer old = http;
+        InetSocketAddress oldAddress = httpAddress;
+        http = fresh;
+        httpAddress = bound;
+        old.stopAccepting();
+        retire("httpd", () -> old.shutdownGracefully(next.proxy().shutdownTimeout()));
+        events.record("reload", "HTTP moved from " + oldAddress + " to " + bound
+            + "; requests under way on the old address finish there");
+        watchCertificate(next);
+        return want;
+      }
+      ProxyConfig.Httpd result = was;
+      if (!was.tls().equals(want.tls())) {
+        if (was.tls().isPresent() && want.tls().isPresent()) {
+          try {
+            http.reloadTls(want.tls().get().certificate(), want.tls().get().key());
+            events.record("certificate", "HTTPS certificate now read from "
+                + want.tls().get().certificate());
+            result = withTls(was, want.tls());
+            watchCertificate(next);
+          } catch (RuntimeException e) {
+            needsRestart("the new [httpd] sslCertificate/sslKey cannot be used (" + e.getMessage()
+                + "); the previous certificate stays in use");
+          }
+        } else {
+          needsRestart("[httpd] switched between HTTP and HTTPS on the same address; that takes"
+              + " effect after a restart of the proxy");
+        }
+      }
+      if (!withTls(was, want.tls()).equals(want)) {
+        needsRestart("[httpd] limits or timeouts changed; they take effect after a restart of the"
+            + " proxy, or with a new listenAddress");
+      }
+      return result;
+    }
+
+    private boolean rebindSsh() {
+      SshFrontend fresh = new SshFrontend(sshSettings(next), cluster::snapshot, sshObserver());
+      InetSocketAddress bound;
+      try {
+        bound = fresh.start();
+      } catch (java.io.IOException | RuntimeException e) {
+        fresh.close();
+        needsRestart("[sshd] listenAddress = " + next.sshd().listenAddress() + " cannot be bound ("
+            + e.getMessage() + "); SSH is still served on " + sshAddress + ". Free the address"
+            + " and reload, or restart the proxy.");
+        return false;
+      }
+      SshFrontend old = ssh;
+      InetSocketAddress oldAddress = sshAddress;
+      old.stopAccepting();
+      // The old frontend logs nobody in any more: keep its key-cache counts, so counters never fall.
+      retiredKeyHits += old.keyCacheHits();
+      retiredKeyMisses += old.keyCacheMisses();
+      ssh = fresh;
+      sshAddress = bound;
+      Duration grace = next.proxy().shutdownTimeout();
+      retire("sshd", () -> {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (old.openConnections() > 0 && System.nanoTime() < deadline) {
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+        old.close();
+      });
+      events.record("reload", "SSH moved from " + oldAddress + " to " + bound
+          + "; commands under way on the old address finish there");
+      return true;
+    }
+
+    private boolean rebindAdmin() {
+      AdminServer fresh = new AdminServer(next.admin().listenAddress(),
+          next.admin().token().map(Secret::reveal), new Pages());
+      InetSocketAddress bound;
+      try {
+        bound = fresh.start();
+      } catch (java.io.IOException | InterruptedException | RuntimeException e) {
+        fresh.close();
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        needsRestart("[admin] listenAddress = " + next.admin().listenAddress() + " cannot be bound ("
+            + e.getMessage() + "); the admin pages are still served on " + adminAddress
+            + ". Free the address and reload, or restart the proxy.");
+        return false;
+      }
+      AdminServer old = admin;
+      InetSocketAddress oldAddress = adminAddress;
+      admin = fresh;
+      adminAddress = bound;
+      // Not closed here: this reload may be answering POST /reload on the old listener's thread.
+      retire("admin", () -> {
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        old.close();
+      });
+      events.record("reload", "the admin pages moved from " + oldAddress + " to " + bound);
+      return true;
+    }
+
+    private void needsRestart(String why) {
+      restartNeeded.add(why);
+      events.record("restart-needed", why);
+    }
+  }
+
+  private static ProxyConfig.Httpd withTls(ProxyConfig.Httpd h, Optional<ProxyConfig.Tls> tls) {
+    return new ProxyConfig.Httpd(h.listenAddress(), tls, h.maxHeaderSize(), h.headerTimeout(),
+        h.idleTimeout(), h.connectTimeout(), h.nodeHeader());
+  }
+
+  /** Closes a replaced listener off the reloading thread, once what runs on it has finished. */
+  private static void retire(String what, Runnable close) {
+    Thread t = new Thread(close, "retire-" + what);
+    t.setDaemon(true);
+    t.start();
   }
 
   public InetSocketAddress httpAddress() {
@@ -247,6 +532,9 @@ public final class ProxyProcess implements AutoCloseable {
   public void close() {
     if (watcher != null) {
       watcher.close();
+    }
+    if (certificateWatcher != null) {
+      certificateWatcher.close();
     }
     Duration grace = config.get().proxy().shutdownTimeout();
     if (http != null) {
@@ -310,12 +598,23 @@ public final class ProxyProcess implements AutoCloseable {
         .withKeyCacheTtl(s.keyCacheTtl());
   }
 
+  /** Per node: open SSH sessions and traffic, for /health and the dashboard. */
+  private java.util.Map<String, NodeActivity> traffic() {
+    java.util.Map<String, Integer> sessions = ssh.openSessionsByNode();
+    java.util.Map<String, NodeActivity> out = new java.util.HashMap<>();
+    for (var h : cluster.nodes()) {
+      String name = h.node().name();
+      out.put(name, new NodeActivity(sessions.getOrDefault(name, 0), metrics.traffic().of(name)));
+    }
+    return out;
+  }
+
   private final class Pages implements AdminServer.Pages {
     @Override
     public AdminServer.Response health() {
       var snapshot = cluster.snapshot();
       var doc = HealthReport.build(config.get().proxy().name(), snapshot, cluster.nodes(),
-          configStatus.get(), events.recent());
+          configStatus.get(), events.recent(), traffic());
       return new AdminServer.Response(HealthReport.healthy(snapshot) ? 200 : 503,
           "application/json", HealthReport.toJson(doc));
     }
@@ -329,7 +628,7 @@ public final class ProxyProcess implements AutoCloseable {
     public AdminServer.Response dashboard() {
       return new AdminServer.Response(200, "text/html; charset=utf-8",
           Dashboard.render(config.get().proxy().name(), cluster.snapshot(), cluster.nodes(),
-              configStatus.get(), events.recent()));
+              configStatus.get(), events.recent(), traffic()));
     }
 
     @Override

@@ -25,6 +25,8 @@ public final class AccountKeys {
   private final SshFrontendSettings.KeyCacheSettings settings;
   private final Ticker ticker;
   private final Cache<String, Entry> cache;
+  private final java.util.concurrent.atomic.LongAdder hits = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
 
   public AccountKeys(AccountKeySource source, SshFrontendSettings.KeyCacheSettings settings,
       Ticker ticker) {
@@ -49,14 +51,17 @@ public final class AccountKeys {
           ? age < settings.ttl().toNanos()
           : age < settings.missTtl().toNanos();
       if (fresh && contains(cached, key)) {
+        hits.increment();
         return true;
       }
       // A key not in a fresh list was perhaps added in Gerrit a moment ago: refresh, but at most
       // once per missTtl, so a wrong key cannot make us hammer Gerrit.
       if (fresh && age < settings.missTtl().toNanos()) {
+        hits.increment();
         return false;
       }
     }
+    misses.increment();
     Entry latest;
     try {
       latest = new Entry(source.keysOf(user), ticker.read());
@@ -69,6 +74,16 @@ public final class AccountKeys {
     }
     cache.put(user, latest);
     return contains(latest, key);
+  }
+
+  /** Logins decided from the cache, without asking Gerrit. */
+  public long hits() {
+    return hits.sum();
+  }
+
+  /** Logins for which Gerrit was asked (nothing cached, stale, or a key not in the list). */
+  public long misses() {
+    return misses.sum();
   }
 
   /** How many users' answers are held now (after pending evictions). */

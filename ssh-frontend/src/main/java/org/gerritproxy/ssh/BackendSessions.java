@@ -55,6 +55,17 @@ final class BackendSessions implements Closeable {
     return fresh;
   }
 
+  /** The nodes this connection holds an open session to now. */
+  synchronized java.util.List<String> openNodes() {
+    java.util.List<String> open = new java.util.ArrayList<>();
+    byNode.forEach((node, s) -> {
+      if (s.isOpen() && !s.isClosing()) {
+        open.add(node);
+      }
+    });
+    return open;
+  }
+
   @Override
   public synchronized void close() {
     closed = true;

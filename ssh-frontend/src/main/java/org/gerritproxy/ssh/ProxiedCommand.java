@@ -10,13 +10,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
@@ -53,7 +53,7 @@ final class ProxiedCommand implements Command {
   /** What the command needs from the frontend that runs it. */
   record Context(
       Supplier<RoutingSnapshot> snapshot,
-      BiConsumer<Node, Throwable> nodeFailed,
+      SshObserver observer,
       ExecutorService threads,
       Duration timeout,
       java.util.function.Function<ServerSession, BackendSessions> backends,
@@ -121,7 +121,8 @@ final class ProxiedCommand implements Command {
     RouteDecision decision = Router.decide(c, SessionKey.forSsh(user), readFromMaster, snapshot);
     if (decision instanceof RouteDecision.Refuse refuse) {
       finish(1, "fatal: " + refuse.message());
-      SshAccessLog.record(client, user, c.label(), "-", 1, 0, 0, millisSince(started), commandLine);
+      report(new SshCommandRecord(client, user, c.requestClass(), c.label(), Optional.empty(), 1,
+          SshCommandRecord.Outcome.REFUSED, 0, 0, durationSince(started)));
       return;
     }
     RouteDecision.Forward forward = (RouteDecision.Forward) decision;
@@ -147,7 +148,7 @@ final class ProxiedCommand implements Command {
         // Nothing of the client's input has been sent yet, so a read may try the next node.
         lastFailure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         if (!(e instanceof PeerLoginRefused)) {
-          ctx.nodeFailed().accept(candidate, e);
+          ctx.observer().nodeFailed(candidate, e);
         }
         log.warn("cannot run an SSH command on {}: {}", candidate.name(), e.getMessage());
       }
@@ -158,8 +159,9 @@ final class ProxiedCommand implements Command {
           : "fatal: Gerrit node " + tries.get(tries.size() - 1).name() + " cannot be reached ("
               + lastFailure.getMessage() + "). Retry in a little while.";
       finish(1, why);
-      SshAccessLog.record(client, user, c.label(), tries.get(0).name(), 1, 0, 0,
-          millisSince(started), commandLine);
+      report(new SshCommandRecord(client, user, c.requestClass(), c.label(),
+          Optional.of(tries.get(0).name()), 1, SshCommandRecord.Outcome.BACKEND_FAILED, 0, 0,
+          durationSince(started)));
       return;
     }
     backend = exec;
@@ -195,6 +197,7 @@ final class ProxiedCommand implements Command {
     String signal = exec.getExitSignal();
     int code;
     String message = endedBecause;
+    SshCommandRecord.Outcome outcome = SshCommandRecord.Outcome.COMPLETED;
     if (endedBecause != null) {
       code = 1;
     } else if (status != null) {
@@ -204,18 +207,30 @@ final class ProxiedCommand implements Command {
       code = 128 + signalNumber(signal);
     } else if (clientGone) {
       code = 1;
+      outcome = SshCommandRecord.Outcome.CLIENT_ABORTED;
     } else {
       code = 1;
+      outcome = SshCommandRecord.Outcome.BACKEND_FAILED;
       message = "fatal: Gerrit node " + node.name() + " closed the connection before the command"
           + " finished; nothing tells whether it took effect. Check, then retry.";
-      ctx.nodeFailed().accept(node, new IOException("SSH channel closed without an exit status"));
+      ctx.observer().nodeFailed(node, new IOException("SSH channel closed without an exit status"));
     }
     if (code == 0 && c.requestClass() != RequestClass.READ) {
       ctx.recentWriters().wrote(user);
     }
     finish(code, message);
-    SshAccessLog.record(client, user, c.label(), node.name(), code, bytesIn.get(), bytesOut.get(),
-        millisSince(started), commandLine);
+    report(new SshCommandRecord(client, user, c.requestClass(), c.label(), Optional.of(node.name()),
+        code, outcome, bytesIn.get(), bytesOut.get(), durationSince(started)));
+  }
+
+  /** The access-log line, then the observer (metrics); an observer's failure costs no command. */
+  private void report(SshCommandRecord r) {
+    SshAccessLog.record(r, commandLine);
+    try {
+      ctx.observer().commandCompleted(r);
+    } catch (RuntimeException e) {
+      log.warn("the SSH command observer failed: {}", e.toString());
+    }
   }
 
   /** Client stdin to the node, then EOF to the node once the client sent its EOF. */
@@ -310,8 +325,8 @@ final class ProxiedCommand implements Command {
     }
   }
 
-  private static long millisSince(long nanos) {
-    return (System.nanoTime() - nanos) / 1_000_000;
+  private static Duration durationSince(long nanos) {
+    return Duration.ofNanos(System.nanoTime() - nanos);
   }
 
   /** {@code 10.0.0.7:51234} or {@code [::1]:51234}, as Gerrit's {@code --from} reads it. */

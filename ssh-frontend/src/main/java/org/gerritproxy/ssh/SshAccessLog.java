@@ -12,9 +12,20 @@ final class SshAccessLog {
 
   private SshAccessLog() {}
 
-  static void record(String client, String user, String label, String node, int exit,
-      long bytesIn, long bytesOut, long millis, String commandLine) {
-    log.info("{} {} {} node={} exit={} in={} out={} {}ms \"{}\"", client, user, label, node, exit,
-        bytesIn, bytesOut, millis, commandLine.replace("\"", "\\\"").replaceAll("[\\r\\n]", " "));
+  static void record(SshCommandRecord r, String commandLine) {
+    log.info("{} {} {} node={} exit={} in={} out={} {}ms \"{}\"", r.client(), r.user(), r.label(),
+        r.node().orElse("-"), r.exitStatus(), r.bytesIn(), r.bytesOut(), r.duration().toMillis(),
+        masked(commandLine).replace("\"", "\\\"").replaceAll("[\\r\\n]", " "));
   }
+
+  /**
+   * The command line with password options' values hidden: {@code gerrit set-account
+   * --http-password X} must not leave X in a log file.
+   */
+  static String masked(String commandLine) {
+    return PASSWORD_OPTION.matcher(commandLine).replaceAll("$1********");
+  }
+
+  private static final java.util.regex.Pattern PASSWORD_OPTION =
+      java.util.regex.Pattern.compile("(?i)((?<![\\w-])--(?:http-)?password(?:=|\\s+))(?:'[^']*'|\"[^\"]*\"|\\S+)");
 }

@@ -49,7 +49,7 @@ public final class SshFrontend implements AutoCloseable {
 
   private final SshFrontendSettings settings;
   private final Supplier<RoutingSnapshot> snapshot;
-  private final BiConsumer<Node, Throwable> nodeFailed;
+  private final SshObserver observer;
   private final AccountKeys keys;
   private final AtomicInteger threadNumber = new AtomicInteger();
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -57,7 +57,7 @@ public final class SshFrontend implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private SshServer server;
+  private volatile ListenerSshServer server;
   private SshClient client;
   private KeyPair peerKey;
 
@@ -67,15 +67,38 @@ public final class SshFrontend implements AutoCloseable {
    */
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
       BiConsumer<Node, Throwable> nodeFailed) {
-    this(settings, snapshot, nodeFailed, keySource(settings, snapshot));
+    this(settings, snapshot, failuresOnly(nodeFailed));
   }
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
       BiConsumer<Node, Throwable> nodeFailed, AccountKeySource keySource) {
+    this(settings, snapshot, failuresOnly(nodeFailed), keySource);
+  }
+
+  /**
+   * @param snapshot the routing snapshot in force, read once per command
+   * @param observer told when a node fails (passive health) and when a command finishes (metrics)
+   */
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      SshObserver observer) {
+    this(settings, snapshot, observer, keySource(settings, snapshot));
+  }
+
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      SshObserver observer, AccountKeySource keySource) {
     this.settings = settings;
     this.snapshot = snapshot;
-    this.nodeFailed = nodeFailed;
+    this.observer = java.util.Objects.requireNonNull(observer, "observer");
     this.keys = new AccountKeys(keySource, settings.keyCache(), Ticker.systemTicker());
+  }
+
+  private static SshObserver failuresOnly(BiConsumer<Node, Throwable> nodeFailed) {
+    return new SshObserver() {
+      @Override
+      public void nodeFailed(Node node, Throwable cause) {
+        nodeFailed.accept(node, cause);
+      }
+    };
   }
 
   /** Binds the listener; returns the address it is bound to. */
@@ -101,7 +124,8 @@ public final class SshFrontend implements AutoCloseable {
     CoreModuleProperties.WINDOW_SIZE.set(client, BACKEND_WINDOW);
     client.start();
 
-    server = SshServer.setUpDefaultServer();
+    server = (ListenerSshServer) org.apache.sshd.server.ServerBuilder.builder()
+        .factory(ListenerSshServer::new).build();
     var listen = settings.listenAddress();
     server.setHost(listen.isWildcard() ? null : listen.host());
     server.setPort(listen.port());
@@ -150,7 +174,7 @@ public final class SshFrontend implements AutoCloseable {
     server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     server.setAgentFactory(null);
     server.setShellFactory(channel -> new RefusedCommand(SHELL_REFUSAL));
-    ProxiedCommand.Context ctx = new ProxiedCommand.Context(snapshot, nodeFailed, threads,
+    ProxiedCommand.Context ctx = new ProxiedCommand.Context(snapshot, observer, threads,
         settings.connectTimeout(), this::backendsOf, new RecentWriters(Ticker.systemTicker()));
     server.setCommandFactory((channel, command) -> new ProxiedCommand(command, ctx));
     server.addSessionListener(new SessionListener() {
@@ -193,6 +217,63 @@ public final class SshFrontend implements AutoCloseable {
   private BackendSessions backendsOf(ServerSession session) {
     return session.computeAttributeIfAbsent(BACKENDS,
         k -> new BackendSessions(client, peerKey, settings.connectTimeout()));
+  }
+
+  /** Client connections open now (authenticated or not). */
+  public int openConnections() {
+    SshServer s = server;
+    return s == null ? 0 : s.getActiveSessions().size();
+  }
+
+  /**
+   * For each node, how many client connections hold an SSH session to it now: the users whose
+   * commands that node serves.
+   */
+  public java.util.Map<String, Integer> openSessionsByNode() {
+    java.util.Map<String, Integer> count = new java.util.TreeMap<>();
+    SshServer s = server;
+    if (s == null) {
+      return count;
+    }
+    for (var session : s.getActiveSessions()) {
+      BackendSessions b = session.getAttribute(BACKENDS);
+      if (b != null) {
+        for (String node : b.openNodes()) {
+          count.merge(node, 1, Integer::sum);
+        }
+      }
+    }
+    return count;
+  }
+
+  /** Logins decided from the key cache without asking Gerrit. */
+  public long keyCacheHits() {
+    return keys.hits();
+  }
+
+  /** Logins for which Gerrit was asked for the user's keys. */
+  public long keyCacheMisses() {
+    return keys.misses();
+  }
+
+  /**
+   * Stops accepting connections (the port is released); connections already open are served on
+   * until {@link #close()}. Used when a reload moves the listener to another address.
+   */
+  public void stopAccepting() {
+    ListenerSshServer s = server;
+    if (s != null) {
+      s.unbindAll();
+    }
+  }
+
+  /** MINA's server, with a way to release the port while its sessions go on. */
+  private static final class ListenerSshServer extends SshServer {
+    void unbindAll() {
+      if (acceptor != null) {
+        acceptor.unbind();
+      }
+    }
   }
 
   /** Forgets cached user keys, e.g. after a configuration reload. */

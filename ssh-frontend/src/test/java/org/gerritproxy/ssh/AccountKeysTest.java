@@ -37,6 +37,18 @@ class AccountKeysTest {
   }
 
   @Test
+  void hitsAndMissesCountWhetherGerritWasAsked() {
+    gerrit.keys.put("alice", List.of(alice1));
+    assertThat(keys.accepts("alice", alice1)).isTrue(); // nothing cached: asked
+    assertThat(keys.accepts("alice", alice1)).isTrue(); // cached
+    assertThat(keys.accepts("alice", alice2)).isFalse(); // not in a list fetched just now: cached
+    advance(Duration.ofSeconds(11));
+    assertThat(keys.accepts("alice", alice2)).isFalse(); // perhaps added since: asked
+    assertThat(keys.misses()).isEqualTo(gerrit.calls.get()).isEqualTo(2);
+    assertThat(keys.hits()).isEqualTo(2);
+  }
+
+  @Test
   void aKeyAddedInGerritWorksAtOnceThroughOneRefresh() {
     gerrit.keys.put("alice", List.of(alice1));
     assertThat(keys.accepts("alice", alice1)).isTrue();

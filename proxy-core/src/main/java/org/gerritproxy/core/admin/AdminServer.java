@@ -61,7 +61,7 @@ public final class AdminServer implements AutoCloseable {
   public record Response(int status, String contentType, String body) {}
 
   private final Endpoint listen;
-  private final Optional<String> token;
+  private volatile Optional<String> token;
   private final Pages pages;
   private EventLoopGroup group;
   private Channel channel;
@@ -70,6 +70,11 @@ public final class AdminServer implements AutoCloseable {
     this.listen = listen;
     this.token = token;
     this.pages = pages;
+  }
+
+  /** Requires {@code token} from now on (a reload changed it); empty: no token needed. */
+  public void token(Optional<String> token) {
+    this.token = token;
   }
 
   /**
@@ -147,7 +152,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private Response route(FullHttpRequest request) {
-      String path = new QueryStringDecoder(request.uri()).path();
+      String path = path(request.uri());
       HttpMethod method = request.method();
       boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
       switch (path) {
@@ -164,7 +169,25 @@ public final class AdminServer implements AutoCloseable {
       }
     }
 
+    /**
+     * The path of a request target, also in absolute form ({@code GET http://host/health}, which
+     * HTTP/1.1 servers must accept): only the path counts, the host named is never contacted.
+     */
+    private String path(String target) {
+      if (target.regionMatches(true, 0, "http://", 0, 7)
+          || target.regionMatches(true, 0, "https://", 0, 8)) {
+        try {
+          String p = new java.net.URI(target).getRawPath();
+          return p == null || p.isEmpty() ? "/" : new QueryStringDecoder(p).path();
+        } catch (java.net.URISyntaxException e) {
+          return target; // answered 404 like any unknown page
+        }
+      }
+      return new QueryStringDecoder(target).path();
+    }
+
     private boolean authorized(FullHttpRequest request) {
+      Optional<String> token = AdminServer.this.token;
       if (token.isEmpty()) {
         return true;
       }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Map;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.core.health.NodeHealth;
 import org.gerritproxy.routing.NodeState;
@@ -28,6 +29,12 @@ public final class HealthReport {
 
   public static ObjectNode build(String proxy, RoutingSnapshot snapshot, List<NodeHealth> nodes,
       ConfigStatus config, List<ClusterEvent> events) {
+    return build(proxy, snapshot, nodes, config, events, Map.of());
+  }
+
+  /** @param activity per node name: open sessions and traffic; nodes missing from it show zeros */
+  public static ObjectNode build(String proxy, RoutingSnapshot snapshot, List<NodeHealth> nodes,
+      ConfigStatus config, List<ClusterEvent> events, Map<String, NodeActivity> activity) {
     ObjectNode root = JSON.createObjectNode();
     root.put("proxy", proxy);
     root.put("healthy", healthy(snapshot));
@@ -67,12 +74,24 @@ public final class HealthReport {
         backdoor.put("sequence", b.sequence());
         backdoor.put("healthy", b.healthy());
       });
+      NodeActivity a = activity.getOrDefault(h.node().name(), NodeActivity.NONE);
+      ObjectNode traffic = n.putObject("traffic");
+      traffic.put("openSessions", a.openSessions());
+      traffic.put("requests", a.traffic().requests());
+      traffic.put("requestsPerSecond", a.traffic().requestsPerSecond());
+      traffic.put("bytesIn", a.traffic().bytesIn());
+      traffic.put("bytesOut", a.traffic().bytesOut());
     }
 
     ObjectNode cfg = root.putObject("config");
     cfg.put("file", config.file().toString());
     cfg.put("loadedAt", config.loadedAt().toString());
     config.lastError().ifPresentOrElse(e -> cfg.put("lastError", e), () -> cfg.putNull("lastError"));
+    cfg.put("lastReload", config.lastReloadResult());
+    config.lastReload().ifPresentOrElse(t -> cfg.put("lastReloadAt", t.toString()),
+        () -> cfg.putNull("lastReloadAt"));
+    ArrayNode restart = cfg.putArray("restartNeeded");
+    config.restartNeeded().forEach(restart::add);
 
     ArrayNode recent = root.putArray("events");
     for (ClusterEvent e : events) {

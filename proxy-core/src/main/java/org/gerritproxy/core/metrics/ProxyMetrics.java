@@ -1,6 +1,7 @@
 package org.gerritproxy.core.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -10,12 +11,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.core.health.ClusterView;
 import org.gerritproxy.core.health.NodeHealth;
 import org.gerritproxy.http.AccessRecord;
 import org.gerritproxy.routing.NodeState;
+import org.gerritproxy.ssh.SshCommandRecord;
 
 /**
  * The {@code /metrics} document in Prometheus text format, names prefixed {@code gerrit_proxy_}:
@@ -48,8 +51,60 @@ public final class ProxyMetrics {
       .labelNames("kind")
       .register(registry);
 
+  private final Counter failovers = Counter.builder()
+      .name("gerrit_proxy_failovers_total")
+      .help("Times the write master moved from one node to another.")
+      .register(registry);
+  private final Counter reloads = Counter.builder()
+      .name("gerrit_proxy_reloads_total")
+      .help("Configuration reloads by result: ok (in force) or failed (the old one stayed).")
+      .labelNames("result")
+      .register(registry);
+  private final NodeTraffic traffic = new NodeTraffic(System::currentTimeMillis);
+  private volatile FrontendGauges frontends;
+
   /** @param cluster read at each scrape for node states, probe latency and the master */
   public ProxyMetrics(Supplier<ClusterView> cluster) {
+    reloads.labelValues("ok");
+    reloads.labelValues("failed");
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_open_connections")
+        .help("Client connections open now, by frontend (http, ssh).")
+        .labelNames("frontend")
+        .callback(cb -> {
+          FrontendGauges f = frontends;
+          if (f != null) {
+            cb.call(f.httpConnections(), "http");
+            cb.call(f.sshConnections(), "ssh");
+          }
+        })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_open_sessions")
+        .help("SSH sessions the proxy holds open to each node, one per client connection using it.")
+        .labelNames("node")
+        .callback(cb -> {
+          FrontendGauges f = frontends;
+          if (f != null) {
+            Map<String, Integer> byNode = f.sshSessionsByNode();
+            for (NodeHealth h : cluster.get().nodes()) {
+              cb.call(byNode.getOrDefault(h.node().name(), 0), h.node().name());
+            }
+          }
+        })
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("gerrit_proxy_key_cache_requests_total")
+        .help("SSH logins by key-cache result: hit (decided from the cache), miss (Gerrit asked).")
+        .labelNames("result")
+        .callback(cb -> {
+          FrontendGauges f = frontends;
+          if (f != null) {
+            cb.call(f.keyCacheHits(), "hit");
+            cb.call(f.keyCacheMisses(), "miss");
+          }
+        })
+        .register(registry);
     GaugeWithCallback.builder()
         .name("gerrit_proxy_node_state")
         .help("1 for the state each node is in, 0 for the others.")
@@ -94,6 +149,38 @@ public final class ProxyMetrics {
     bytes.labelValues("http", "in", node).inc(r.requestBytes());
     bytes.labelValues("http", "out", node).inc(r.responseBytes());
     latency.labelValues("http", cls, node).observe(r.duration().toNanos() / 1e9);
+    r.node().ifPresent(n -> traffic.record(n, r.requestBytes(), r.responseBytes()));
+  }
+
+  /** Counts one finished SSH command. */
+  public void sshCommand(SshCommandRecord r) {
+    String node = r.node().orElse("-");
+    String cls = r.requestClass().name().toLowerCase(Locale.ROOT);
+    requests.labelValues("ssh", cls, node, r.outcome().name().toLowerCase(Locale.ROOT)).inc();
+    bytes.labelValues("ssh", "in", node).inc(r.bytesIn());
+    bytes.labelValues("ssh", "out", node).inc(r.bytesOut());
+    latency.labelValues("ssh", cls, node).observe(r.duration().toNanos() / 1e9);
+    r.node().ifPresent(n -> traffic.record(n, r.bytesIn(), r.bytesOut()));
+  }
+
+  /** The write master moved from one node to another. */
+  public void failover() {
+    failovers.inc();
+  }
+
+  /** One reload attempt: {@code ok} when the new configuration is in force. */
+  public void reload(boolean ok) {
+    reloads.labelValues(ok ? "ok" : "failed").inc();
+  }
+
+  /** Where open connections, sessions and key-cache counts are read from at each scrape. */
+  public void watch(FrontendGauges gauges) {
+    this.frontends = gauges;
+  }
+
+  /** Traffic per node, for the dashboard. */
+  public NodeTraffic traffic() {
+    return traffic;
   }
 
   /** Counts one cluster event (state change, election, reload). */
