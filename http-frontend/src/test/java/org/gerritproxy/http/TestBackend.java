@@ -159,6 +159,18 @@ final class TestBackend implements AutoCloseable {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (request != null) {
+        // The connection ended inside a request (Netty's decoder emits no last chunk then).
+        HttpHeaders h = new DefaultHttpHeaders().set(request.headers());
+        received.add(new Received(request.method().name(), request.uri(), h,
+            body.toString(StandardCharsets.ISO_8859_1), bodyBytes, false));
+        request = null;
+      }
+      super.channelInactive(ctx);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
     }
