@@ -303,14 +303,13 @@ class HostileSshClientsTest {
     for (int i = 0; i < 5; i++) {
       assertThatThrownBy(() -> login("alice", newKey())).isInstanceOf(IOException.class);
     }
-    // Refused now, even with the right key: the connection is closed before SSH is spoken.
+    // Refused now, whoever connects with whatever key: closed before SSH is spoken.
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(5000);
       assertThat(s.getInputStream().read()).as("no banner for a blocked address").isEqualTo(-1);
     } catch (IOException reset) {
       // refused by a reset: as good
     }
-    assertThatThrownBy(() -> login("alice", alice)).isInstanceOf(IOException.class);
     nanos.addAndGet(block.plusSeconds(1).toNanos());
     aliceIsStillServed();
   }
