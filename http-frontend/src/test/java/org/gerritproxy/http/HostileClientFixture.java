@@ -41,6 +41,9 @@ abstract class HostileClientFixture extends ProxyFixture {
   void proxyInFrontOfOneNode() throws Exception {
     assertThat(ResourceLeakDetector.getLevel()).as("surefire's argLine sets paranoid")
         .isEqualTo(ResourceLeakDetector.Level.PARANOID);
+    // Leaks of earlier test classes in this JVM surface when the garbage collector finds them:
+    // have them reported now, before listening, so that only this test's own count.
+    triggerLeakReports();
     leaks = new ListAppender<>();
     leaks.start();
     ((Logger) LoggerFactory.getLogger(ResourceLeakDetector.class)).addAppender(leaks);
@@ -79,17 +82,20 @@ abstract class HostileClientFixture extends ProxyFixture {
 
   /** What Netty's leak detector reported, after making it look at every collected buffer. */
   private List<String> reportedLeaks() throws InterruptedException {
+    triggerLeakReports();
+    return leaks.list.stream().map(ILoggingEvent::getFormattedMessage)
+        .filter(m -> m.contains("LEAK")).toList();
+  }
+
+  private static void triggerLeakReports() throws InterruptedException {
     System.gc();
     Thread.sleep(20);
-    // The detector reports when a later buffer is tracked: allocate a few to trigger it.
     for (int j = 0; j < 50; j++) {
       ByteBuf a = PooledByteBufAllocator.DEFAULT.directBuffer(64);
       ByteBuf b = UnpooledByteBufAllocator.DEFAULT.heapBuffer(64);
       a.release();
       b.release();
     }
-    return leaks.list.stream().map(ILoggingEvent::getFormattedMessage)
-        .filter(m -> m.contains("LEAK")).toList();
   }
 
   /** Sockets open in this JVM (the proxy, its backend and the test's clients all live here). */
