@@ -147,6 +147,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
           "This proxy speaks HTTP/1.1 (and 1.0) only; send the request as HTTP/1.1.");
       return;
     }
+    Optional<String> badHost = HostHeader.problem(request);
+    if (badHost.isPresent()) {
+      answerAndClose(e, HttpResponseStatus.BAD_REQUEST, badHost.get());
+      return;
+    }
     e.clientKeepAlive = HttpUtil.isKeepAlive(request) && !isDraining();
     e.discardBody = false;
 

@@ -37,8 +37,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** A Gerrit stand-in on loopback: records what it receives and answers as a test tells it. */
 final class TestBackend implements AutoCloseable {
 
-  /** One request as the backend saw it. */
-  record Received(String method, String uri, HttpHeaders headers, String body, long bodyBytes) {}
+  /**
+   * One request as the backend saw it; {@code complete} is false when its connection ended before
+   * the body did (the proxy aborted it), so a cut-off body is never mistaken for a whole one.
+   */
+  record Received(String method, String uri, HttpHeaders headers, String body, long bodyBytes,
+      boolean complete) {}
 
   /** Called when a request's headers arrive; returns true when it answered (or reset) itself. */
   interface OnHead {
@@ -52,6 +56,8 @@ final class TestBackend implements AutoCloseable {
 
   final String name;
   final AtomicInteger connections = new AtomicInteger();
+  /** Connections open now: the proxy's pooled and busy connections to this node. */
+  final AtomicInteger open = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
   final List<Received> received = new CopyOnWriteArrayList<>();
   volatile OnHead onHead = (ctx, r) -> false;
@@ -70,6 +76,8 @@ final class TestBackend implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             connections.incrementAndGet();
+            open.incrementAndGet();
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
             ch.pipeline().addLast(new HttpServerCodec());
             ch.pipeline().addLast(new Handler());
           }
@@ -140,14 +148,26 @@ final class TestBackend implements AutoCloseable {
         if (c instanceof LastHttpContent && request != null) {
           HttpHeaders h = new DefaultHttpHeaders().set(request.headers());
           Received rec = new Received(request.method().name(), request.uri(), h,
-              body.toString(StandardCharsets.ISO_8859_1), bodyBytes);
+              body.toString(StandardCharsets.ISO_8859_1), bodyBytes, c.decoderResult().isSuccess());
           received.add(rec);
           request = null;
-          if (!handled) {
+          if (!handled && rec.complete()) {
             responder.respond(ctx, rec);
           }
         }
       }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (request != null) {
+        // The connection ended inside a request (Netty's decoder emits no last chunk then).
+        HttpHeaders h = new DefaultHttpHeaders().set(request.headers());
+        received.add(new Received(request.method().name(), request.uri(), h,
+            body.toString(StandardCharsets.ISO_8859_1), bodyBytes, false));
+        request = null;
+      }
+      super.channelInactive(ctx);
     }
 
     @Override

@@ -2,7 +2,9 @@ package org.gerritproxy.ssh;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.http.HttpClient;
 import java.security.KeyPair;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.io.IoAcceptor;
+import org.apache.sshd.common.io.IoServiceEventListener;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.session.ReservedSessionMessagesHandler;
 import org.apache.sshd.common.session.Session;
@@ -44,6 +48,8 @@ public final class SshFrontend implements AutoCloseable {
   private static final AttributeKey<BackendSessions> BACKENDS = new AttributeKey<>();
   private static final String KEEPALIVE = "keepalive@openssh.com";
   private static final long BACKEND_WINDOW = 512 * 1024;
+  /** Channels one client connection may have open at once; more are refused (a flood). */
+  static final int MAX_CHANNELS_PER_CONNECTION = 10;
   private static final String SHELL_REFUSAL = "This server offers no interactive shell: run a"
       + " command, for example 'ssh -p 29418 USER@HOST gerrit version'.";
 
@@ -51,6 +57,7 @@ public final class SshFrontend implements AutoCloseable {
   private final Supplier<RoutingSnapshot> snapshot;
   private final SshObserver observer;
   private final AccountKeys keys;
+  private final LoginThrottle throttle;
   private final AtomicInteger threadNumber = new AtomicInteger();
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "ssh-command-" + threadNumber.incrementAndGet());
@@ -75,6 +82,12 @@ public final class SshFrontend implements AutoCloseable {
     this(settings, snapshot, failuresOnly(nodeFailed), keySource);
   }
 
+  /** @param throttle refuses addresses that failed to log in too often */
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      BiConsumer<Node, Throwable> nodeFailed, AccountKeySource keySource, LoginThrottle throttle) {
+    this(settings, snapshot, failuresOnly(nodeFailed), keySource, throttle);
+  }
+
   /**
    * @param snapshot the routing snapshot in force, read once per command
    * @param observer told when a node fails (passive health) and when a command finishes (metrics)
@@ -86,6 +99,12 @@ public final class SshFrontend implements AutoCloseable {
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
       SshObserver observer, AccountKeySource keySource) {
+    this(settings, snapshot, observer, keySource, LoginThrottle.fromSystemProperties());
+  }
+
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      SshObserver observer, AccountKeySource keySource, LoginThrottle throttle) {
+    this.throttle = throttle;
     this.settings = settings;
     this.snapshot = snapshot;
     this.observer = java.util.Objects.requireNonNull(observer, "observer");
@@ -140,14 +159,36 @@ public final class SshFrontend implements AutoCloseable {
     server.setGSSAuthenticator(null);
     server.setHostBasedAuthenticator(null);
     server.setPublickeyAuthenticator((user, key, session) -> {
+      InetAddress from = inetAddress(session.getClientAddress());
+      if (throttle.isBlocked(from)) {
+        return false; // blocked during this connection: no more tries on it either
+      }
       var refusal = SshCommandClassifier.refuseLogin(user);
       if (refusal.isPresent()) {
         log.info("SSH login refused for {} from {}: {}", user, session.getClientAddress(),
             refusal.get());
+        throttle.failed(from);
         return false;
       }
-      return keys.accepts(user, key);
+      boolean accepted = keys.accepts(user, key);
+      if (!accepted) {
+        throttle.failed(from);
+      }
+      return accepted;
     });
+    // An address that failed too often is refused before any SSH is spoken.
+    server.setIoServiceEventListener(new IoServiceEventListener() {
+      @Override
+      public void connectionAccepted(IoAcceptor acceptor, SocketAddress local, SocketAddress remote,
+          SocketAddress service) throws IOException {
+        if (throttle.isBlocked(inetAddress(remote))) {
+          throw new IOException("SSH connection from " + remote + " refused: too many failed logins");
+        }
+      }
+    });
+    // A connection runs a command or two at a time (git: one); OpenSSH's MaxSessions is 10.
+    // MINA refuses a channel only once more than this many are open, hence the - 1.
+    CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(server, MAX_CHANNELS_PER_CONNECTION - 1);
     // A key lookup that misses the cache blocks an I/O thread while Gerrit answers (MINA's
     // asynchronous authentication would skip the signature check of the publickey method), so
     // keep enough I/O threads that slow lookups cannot stall the bytes of running commands.
@@ -213,6 +254,10 @@ public final class SshFrontend implements AutoCloseable {
 
   private static final Pattern WEAK = Pattern.compile(
       "(?i)ssh-rsa|ssh-dss|.*-sha1(@.*)?|hmac-sha1.*|hmac-md5.*|.*-cbc(@.*)?|arcfour.*|3des.*|none");
+
+  private static InetAddress inetAddress(SocketAddress a) {
+    return a instanceof InetSocketAddress i ? i.getAddress() : null;
+  }
 
   private BackendSessions backendsOf(ServerSession session) {
     return session.computeAttributeIfAbsent(BACKENDS,

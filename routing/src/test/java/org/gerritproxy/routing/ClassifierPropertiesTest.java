@@ -1,0 +1,116 @@
+package org.gerritproxy.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+
+/**
+ * Property-based fuzzing of both classifiers (jqwik): whatever a client sends, classification
+ * returns a verdict, never an exception, because an exception there would drop the connection
+ * without a word and leave the request unlogged. Tries: 1000 each (junit-platform.properties);
+ * {@code -Djqwik.tries.default=N} runs more.
+ */
+class ClassifierPropertiesTest {
+
+  /** Pieces of real Gerrit URLs and command lines, so random input reaches the deep branches. */
+  private static final List<String> URL_PIECES = List.of(
+      "/", "//", "/a/", "a", "p", "my/project", ".git", "/info/refs", "?service=", "&",
+      "git-upload-pack", "git-receive-pack", "git-upload-archive", "/changes/", "/revisions/",
+      "/submit", "~", "%2F", "%2f", "%", "%zz", "%C3%A9", "%FF", "%00", "#", ";", "..", "+",
+      "http://", "https://h:1", "*", "é", "\uD800", "\u0000", " ", "\t");
+
+  private static final List<String> COMMAND_PIECES = List.of(
+      "git-upload-pack", "git-receive-pack", "git-upload-archive", "git", "upload-pack", "gerrit",
+      "review", "--submit", "-s", "--submit=true", "stream-events", "suexec", "version", "query",
+      "ls-projects", "plugin", "ls", "'", "\"", "\\", "$", "`", " ", "\t", "\n", "'/p.git'",
+      "\"unterminated", "--", "-", ";", "|", "&&", "\u0000", "日本");
+
+  private static final List<String> LABELS = List.of(
+      "git-upload-pack", "git-receive-pack", "submit", "rest", "web", "method", "target");
+
+  @Property(shrinking = ShrinkingMode.BOUNDED)
+  void everyHttpRequestGetsAClass(@ForAll("methods") String method, @ForAll("targets") String uri) {
+    Classification c = HttpRequestClassifier.classify(method, uri);
+
+    assertThat(c.requestClass()).isNotNull();
+    assertThat(c.label()).isIn(LABELS);
+    assertThat(c.refusal().isPresent()).isEqualTo(c.requestClass() == RequestClass.REFUSED);
+    c.refusal().ifPresent(why -> assertThat(why).as("a refusal is a sentence").endsWith("."));
+  }
+
+  @Property(shrinking = ShrinkingMode.BOUNDED)
+  void anyMethodOtherThanTheSevenIsRefused(
+      @ForAll("anyText") String method, @ForAll("targets") String uri) {
+    Classification c = HttpRequestClassifier.classify(method, uri);
+    String m = method.strip().toUpperCase(java.util.Locale.ROOT);
+    if (!List.of("GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH").contains(m)) {
+      assertThat(c.requestClass()).isEqualTo(RequestClass.REFUSED);
+    }
+  }
+
+  @Property(shrinking = ShrinkingMode.BOUNDED)
+  void everySshCommandLineGetsAClass(@ForAll("commandLines") String line) {
+    Classification c = SshCommandClassifier.classify(line);
+
+    assertThat(c.requestClass()).isNotNull();
+    assertThat(c.label()).isNotBlank();
+    assertThat(c.refusal().isPresent()).isEqualTo(c.requestClass() == RequestClass.REFUSED);
+    assertThat(c.label()).as("labels never carry client text (they are metric labels)")
+        .doesNotContain("\n", "\u0000", "'", "\"");
+  }
+
+  @Property(shrinking = ShrinkingMode.BOUNDED)
+  void suexecFromAClientIsAlwaysRefused(@ForAll("commandLines") String args) {
+    Classification c = SshCommandClassifier.classify("suexec " + args);
+
+    assertThat(c.requestClass()).isEqualTo(RequestClass.REFUSED);
+  }
+
+  @Property(shrinking = ShrinkingMode.BOUNDED)
+  void everyLoginNameIsJudgedWithoutThrowing(@ForAll("anyText") String user) {
+    // Present or empty, but always an answer; the peer user is always refused.
+    assertThat(SshCommandClassifier.refuseLogin(user)).isNotNull();
+    assertThat(SshCommandClassifier.refuseLogin(SshCommandClassifier.PEER_USER)).isPresent();
+  }
+
+  @Provide
+  Arbitrary<String> methods() {
+    return Arbitraries.oneOf(
+        Arbitraries.of("GET", "get", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH",
+            "CONNECT", "TRACE", "PRI", " GET ", ""),
+        anyText());
+  }
+
+  @Provide
+  Arbitrary<String> targets() {
+    return Arbitraries.oneOf(
+        pieces(URL_PIECES),
+        pieces(URL_PIECES).map(s -> "/" + s),
+        anyText());
+  }
+
+  @Provide
+  Arbitrary<String> commandLines() {
+    return Arbitraries.oneOf(pieces(COMMAND_PIECES), anyText());
+  }
+
+  @Provide
+  Arbitrary<String> anyText() {
+    return Arbitraries.strings().all().ofMaxLength(200);
+  }
+
+  /** Up to 12 pieces joined, some of them replaced by arbitrary characters. */
+  private static Arbitrary<String> pieces(List<String> pieces) {
+    Arbitrary<String> piece = Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(3, Arbitraries.of(pieces)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.strings().all().ofMaxLength(3)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.of(" ")));
+    return piece.list().ofMaxSize(12).map(l -> String.join("", l));
+  }
+}
