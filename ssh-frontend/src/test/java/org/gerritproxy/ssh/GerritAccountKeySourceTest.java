@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /** Reading a user's keys from Gerrit's REST API, against a WireMock Gerrit that misbehaves. */
 class GerritAccountKeySourceTest {
+  // Generous, so that a loaded machine's first WireMock answer is not taken for a slow Gerrit.
+  private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(2);
   WireMockServer gerrit;
   GerritAccountKeySource source;
 
@@ -41,7 +43,7 @@ class GerritAccountKeySourceTest {
     RoutingSnapshot snapshot = new RoutingSnapshot(RoutingTable.builder().addNode(node).build(),
         new HealthView(Map.of("gerrit-1", NodeState.UP)), WriteMaster.none("test"));
     source = new GerritAccountKeySource(HttpClient.newHttpClient(), () -> snapshot, "admin",
-        "secret", Duration.ofMillis(500));
+        "secret", LOOKUP_TIMEOUT);
   }
 
   @AfterEach
@@ -81,7 +83,7 @@ class GerritAccountKeySourceTest {
   @Test
   void aSlowGerritIsALookupFailure() {
     gerrit.stubFor(get(urlEqualTo("/a/accounts/alice/sshkeys"))
-        .willReturn(aResponse().withStatus(200).withBody(")]}'\n[]").withFixedDelay(3000)));
+        .willReturn(aResponse().withStatus(200).withBody(")]}'\n[]").withFixedDelay((int) LOOKUP_TIMEOUT.multipliedBy(3).toMillis())));
     assertThatThrownBy(() -> source.keysOf("alice")).isInstanceOf(KeyLookupException.class);
   }
 }
