@@ -222,7 +222,10 @@ class ChaosSoakTest {
     List<Runnable> warmClients = new ArrayList<>(pushers(c, "warm-", warm, seed, warmUntil, 2));
     warmClients.addAll(readers(c, "warm-", warm, seed, warmUntil, 2));
     runAll(warmClients, Duration.ofMinutes(4));
-    assertThat(warm.failures.all()).as("with no faults, every client succeeds").isEmpty();
+    // A cold node on a loaded machine may be slow to answer a first login; that is refused
+    // clearly. Anything unclear, or no push at all, means the set-up is broken.
+    assertThat(warm.failures.ofKind(ClientFailures.UNCLEAR)).as("warm-up failures").isEmpty();
+    assertThat(warm.acknowledged()).as("pushes acknowledged in the warm-up").isNotEmpty();
     Thread.sleep(POOL_IDLE.toMillis());
     ProxyFootprint before = ProxyFootprint.measure();
     System.out.println("chaos: baseline " + before + " " + before.threadFamilies() + " "

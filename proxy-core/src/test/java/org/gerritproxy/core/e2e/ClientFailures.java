@@ -30,7 +30,11 @@ final class ClientFailures {
       new Known("node died mid-request", Pattern.compile(
           "Gerrit node \\S+ closed the connection before")),
       new Known("proxy cannot connect to node", Pattern.compile(
-          "The proxy could not connect to Gerrit node \\S+")));
+          "The proxy could not connect to Gerrit node \\S+")),
+      new Known("node unreachable", Pattern.compile(
+          "fatal: Gerrit node \\S+ cannot be reached \\(.+\\)\\. Retry in a little while")));
+  // Not listed, on purpose: "refused the proxy's peer key". The soak's nodes all trust that key,
+  // so such a message would be wrong advice to an operator, and is counted as unclear.
 
   private final List<Failure> failures = new ArrayList<>();
 
