@@ -75,7 +75,9 @@ class ChaosSoakTest {
     System.out.printf("chaos: seed %d, soak %s (replay: -Dchaos.seed=%d -Dchaos.duration=%s)%n",
         seed, Durations.format(SOAK), seed, Durations.format(SOAK));
     Instant started = Instant.now();
-    try (GerritCluster cluster = GerritCluster.builder().nodes(3).baseDir(clusterDir()).start()) {
+    try (GerritCluster cluster = GerritCluster.builder().nodes(3).baseDir(clusterDir())
+        // A machine shared with other builds may take minutes to start three nodes.
+        .startTimeout(Duration.ofMinutes(5)).start()) {
       soak(cluster, seed, started);
     }
   }
