@@ -33,6 +33,15 @@ final class ClientFailures {
           "The proxy could not connect to Gerrit node \\S+")),
       new Known("node unreachable", Pattern.compile(
           "fatal: Gerrit node \\S+ cannot be reached \\(.+\\)\\. Retry in a little while")));
+  /**
+   * A node that dies after its answer has begun: the proxy has already relayed the status line,
+   * so it can only end the connection, and git says in its own words that the transfer was cut
+   * (the push or fetch is not acknowledged). The proxy adds no reason of its own here.
+   */
+  private static final Known CUT_MID_RESPONSE = new Known("cut mid-response (git's words)",
+      Pattern.compile("transfer closed with outstanding read data remaining"
+          + "|unexpected disconnect while reading sideband packet|fatal: early EOF"));
+
   // Not listed, on purpose: "refused the proxy's peer key". The soak's nodes all trust that key,
   // so such a message would be wrong advice to an operator, and is counted as unclear.
 
@@ -51,7 +60,8 @@ final class ClientFailures {
         return k.kind();
       }
     }
-    return UNCLEAR;
+    // Checked last: when the proxy said why, its sentence names the kind.
+    return CUT_MID_RESPONSE.sentence().matcher(output).find() ? CUT_MID_RESPONSE.kind() : UNCLEAR;
   }
 
   synchronized List<Failure> all() {
