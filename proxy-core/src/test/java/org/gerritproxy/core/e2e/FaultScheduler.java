@@ -17,7 +17,8 @@ import org.gerritproxy.core.cluster.GerritNode;
  * Faults on a seeded schedule: Gerrit nodes killed with {@code kill -9} and started again, the
  * links between the proxy and a node cut and healed (both its HTTP and its SSH relay), and the
  * proxy's configuration rewritten and reloaded (a node's weight toggled, a node drained and
- * undrained). At least one node is running at all times.
+ * undrained). Half the kills aim at the write master of the moment. At least one node is running
+ * at all times.
  *
  * <p>Every step draws the same numbers from the generator whatever the state, so one seed replays
  * the same sequence of choices; a choice the state forbids (killing the last running node) is
@@ -75,12 +76,15 @@ final class FaultScheduler implements AutoCloseable {
       int action = random.nextInt(100);
       GerritNode target = nodes.get(random.nextInt(nodes.size()));
       int hold = 2000 + random.nextInt(4000);
+      // Half the kills go to the write master, whichever node it is then: failovers under load.
+      boolean atMaster = random.nextBoolean();
       Thread.sleep(pause);
       if (!Instant.now().isBefore(until)) {
         break;
       }
       if (action < 30) {
-        kill(target, hold);
+        kill(atMaster ? proxy.process().cluster().snapshot().master().node()
+            .flatMap(this::node).orElse(target) : target, hold);
       } else if (action < 55) {
         cut(target, hold);
       } else if (action < 70) {
@@ -91,6 +95,10 @@ final class FaultScheduler implements AutoCloseable {
         note("step " + step + ": quiet");
       }
     }
+  }
+
+  private java.util.Optional<GerritNode> node(String name) {
+    return nodes.stream().filter(n -> n.name().equals(name)).findFirst();
   }
 
   private synchronized void kill(GerritNode node, int downFor) {
