@@ -62,12 +62,13 @@ final class BackendSessions implements Closeable {
     if (!auth.isSuccess()) {
       Throwable cause = auth.getException();
       String why = cause == null ? "no reason given" : cause.getMessage();
-      boolean answered = (fresh.isOpen() && !fresh.isClosing())
-          || String.valueOf(why).contains("No more authentication methods");
+      // MINA says this when the node has turned down every method; anything else (a broken
+      // pipe, a reset, a closed session) is the node failing, not refusing.
+      boolean refused = String.valueOf(why).contains("No more authentication methods");
       fresh.close(true);
-      if (!answered) {
-        throw new IOException("Gerrit node " + node.name() + " closed the connection during the"
-            + " proxy's peer login (" + why + ")", cause);
+      if (!refused) {
+        throw new IOException("Gerrit node " + node.name() + " failed during the proxy's peer"
+            + " login (" + why + ")", cause);
       }
       throw new PeerLoginRefused("Gerrit node " + node.name() + " refused the proxy's peer key ("
           + why + "). An administrator must add the peer key's public half to the"
