@@ -320,11 +320,11 @@ class ChaosSoakTest {
     ClientFailures failures = ledger.failures;
     Map<String, Integer> byKind = failures.countsByKind();
     long epochs = tenures.stream().map(MasterTimeline.Tenure::epoch).distinct().count();
-    String summary = String.format("chaos soak: seed=%d soak=%ds pushes acknowledged=%d lost=%d"
+    String summary = String.format("chaos soak: seed=%d soak=%s (to restored: %ds) pushes acknowledged=%d lost=%d"
             + " receive-packs audited=%d writes on non-masters=%d (max lag after a tenure %d ms)"
             + " reads ok=%s client failures=%d %s faults=%s master changes=%d epochs=%d"
             + " heap=%d->%d MB threads=%d->%d fds=%d->%d took=%ds",
-        seed, soakTook.toSeconds(), acked.size(), lost.size(), verdicts.size(), offMaster.size(),
+        seed, Durations.format(SOAK), soakTook.toSeconds(), acked.size(), lost.size(), verdicts.size(), offMaster.size(),
         maxLag.toMillis(), readsOk(ledger), failures.all().size(), byKind, faults,
         tenures.size() - 1, epochs, before.heapMegabytes(), after.heapMegabytes(),
         before.threads(), after.threads(), before.fds(), after.fds(),
