@@ -65,17 +65,21 @@ final class WriteAudit {
     return pushes;
   }
 
+  /** The covering tenure of the push's node with the least lag (a tenure that holds it: none). */
   Verdict judge(Push push, MasterTimeline timeline) {
     Instant latest = push.began().plus(CLOCK_ROUNDING);
     Instant earliest = push.began().minus(routingLag);
+    Verdict best = new Verdict(push, null, Duration.ZERO);
     for (MasterTimeline.Tenure t : timeline.of(push.node())) {
       if (t.covers(earliest, latest)) {
         Duration lag = t.to() == null || !push.began().isAfter(t.to())
             ? Duration.ZERO : Duration.between(t.to(), push.began());
-        return new Verdict(push, t, lag);
+        if (!best.onMaster() || lag.compareTo(best.lagAfterTenure()) < 0) {
+          best = new Verdict(push, t, lag);
+        }
       }
     }
-    return new Verdict(push, null, Duration.ZERO);
+    return best;
   }
 
   List<Verdict> judgeAll(Map<String, List<Push>> byNode, MasterTimeline timeline) {
