@@ -488,7 +488,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (!e.requestReceived) {
       e.requestReceived = true; // the connection closes: the rest of the body is not awaited
     }
-    send(e, RefusalResponse.plainText(status, message, keepAlive));
+    send(e, RefusalResponse.failure(status, message, e.git, keepAlive));
   }
 
   private void send(Exchange e, FullHttpResponse response) {

@@ -48,6 +48,23 @@ final class RefusalResponse {
     return r;
   }
 
+  /**
+   * The proxy's answer when a node failed before answering: plain text with {@code status}, or
+   * for git's RPC POSTs a 200 with git's own error packet, since git prints no body of a failed
+   * POST (only "RPC failed; HTTP 502"), and the user would not learn what happened.
+   */
+  static FullHttpResponse failure(HttpResponseStatus status, String message,
+      Optional<GitSmartHttp.Request> git, boolean keepAlive) {
+    if (git.isPresent() && git.get().step() == GitSmartHttp.Step.RPC) {
+      String service = git.get().service();
+      FullHttpResponse r = response(HttpResponseStatus.OK,
+          GitSmartHttp.refusalBody(service, message), GitSmartHttp.resultType(service), keepAlive);
+      r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      return r;
+    }
+    return plainText(status, message, keepAlive);
+  }
+
   /** A short {@code text/plain} response: {@code message} and a newline. */
   static FullHttpResponse plainText(HttpResponseStatus status, String message, boolean keepAlive) {
     ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);

@@ -144,6 +144,37 @@ class RefusalTest extends ProxyFixture {
     }
   }
 
+  @Test
+  void gitWhoseNodeDiesBeforeAnsweringThePostPrintsTheReason() throws Exception {
+    Path bare = bareRepo();
+    snapshot.set(healthy);
+    startProxy();
+    for (String service : List.of("git-upload-pack", "git-receive-pack")) {
+      gerrit.responder = (ctx, req) -> {
+        if (req.method().equals("POST")) {
+          TestBackend.reset(ctx); // the node dies with the request in hand
+          return;
+        }
+        byte[] adv = run(List.of("git", service.substring(4), "--advertise-refs",
+            "--stateless-rpc", bare.toString())).stdoutBytes;
+        byte[] head = io.netty.buffer.ByteBufUtil.getBytes(
+            GitSmartHttp.pktLine("# service=" + service + "\n"));
+        var body = Unpooled.wrappedBuffer(head, "0000".getBytes(StandardCharsets.US_ASCII), adv);
+        FullHttpResponse r =
+            new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-" + service + "-advertisement");
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        ctx.writeAndFlush(r);
+      };
+      Git git = service.equals("git-upload-pack")
+          ? git("clone", url("p"), tmp.resolve("clone-dies").toString())
+          : git("-C", localRepo().toString(), "push", url("p"), "HEAD:refs/heads/other");
+      assertThat(git.exit).as(service).isNotZero();
+      assertThat(git.stderr).as(service)
+          .contains("Gerrit node gerrit-1 closed the connection before answering");
+    }
+  }
+
   /** The node answers the ref advertisement; then the cluster loses its master and nodes. */
   private void serveAdvertisement(Path bare, String service) {
     gerrit.responder = (ctx, req) -> {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.future.AuthFuture;
 import org.apache.sshd.client.session.ClientSession;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.SshCommandClassifier;
@@ -42,14 +43,36 @@ final class BackendSessions implements Closeable {
         .connect(SshCommandClassifier.PEER_USER, node.ssh().host(), node.ssh().port())
         .verify(timeout)
         .getSession();
+    fresh.addPublicKeyIdentity(peerKey);
+    AuthFuture auth;
     try {
-      fresh.addPublicKeyIdentity(peerKey);
-      fresh.auth().verify(timeout);
+      auth = fresh.auth();
+      auth.await(timeout.toMillis());
     } catch (IOException | RuntimeException e) {
       fresh.close(true);
+      throw new IOException("the proxy's peer login to Gerrit node " + node.name() + " failed ("
+          + e.getMessage() + ")", e);
+    }
+    if (!auth.isDone()) {
+      // Slow or dying, not a refusal: the caller counts it against the node like a failed connect.
+      fresh.close(true);
+      throw new IOException("Gerrit node " + node.name() + " did not finish the proxy's peer login"
+          + " within " + timeout.toMillis() + " ms");
+    }
+    if (!auth.isSuccess()) {
+      Throwable cause = auth.getException();
+      String why = cause == null ? "no reason given" : cause.getMessage();
+      // MINA says this when the node has turned down every method; anything else (a broken
+      // pipe, a reset, a closed session) is the node failing, not refusing.
+      boolean refused = String.valueOf(why).contains("No more authentication methods");
+      fresh.close(true);
+      if (!refused) {
+        throw new IOException("Gerrit node " + node.name() + " failed during the proxy's peer"
+            + " login (" + why + ")", cause);
+      }
       throw new PeerLoginRefused("Gerrit node " + node.name() + " refused the proxy's peer key ("
-          + e.getMessage() + "). An administrator must add the peer key's public half to the"
-          + " node's etc/peer_keys.", e);
+          + why + "). An administrator must add the peer key's public half to the"
+          + " node's etc/peer_keys.", cause);
     }
     byNode.put(node.name(), fresh);
     return fresh;

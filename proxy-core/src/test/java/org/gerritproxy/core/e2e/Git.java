@@ -48,6 +48,42 @@ final class Git {
     return new Result(git.exitValue(), new String(output, StandardCharsets.UTF_8));
   }
 
+  /**
+   * Like {@link #run(Path, Map, String...)}, but a git that has not finished within {@code limit}
+   * is killed and reported as a hang (exit -1, "(no answer within …)") instead of waiting on.
+   * The output goes through a file, so a hung git cannot block the caller on a pipe.
+   */
+  static Result run(Path dir, Map<String, String> env, java.time.Duration limit, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("git",
+        "-c", "user.name=Proxy Test", "-c", "user.email=proxy-test@example.com",
+        "-c", "init.defaultBranch=master", "-c", "advice.detachedHead=false"));
+    command.addAll(List.of(args));
+    Path out = java.nio.file.Files.createTempFile(dir, "git-", ".out");
+    try {
+      ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+          .redirectErrorStream(true).redirectOutput(out.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      builder.environment().put("GIT_TERMINAL_PROMPT", "0");
+      builder.environment().put("GIT_CONFIG_NOSYSTEM", "1");
+      builder.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
+      builder.environment().remove("GIT_TRACE_PACKET");
+      builder.environment().putAll(env);
+      Process git = builder.start();
+      boolean finished = git.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+      if (!finished) {
+        git.descendants().forEach(ProcessHandle::destroyForcibly);
+        git.destroyForcibly();
+        git.waitFor(10, TimeUnit.SECONDS);
+      }
+      String output = new String(java.nio.file.Files.readAllBytes(out), StandardCharsets.UTF_8);
+      return finished ? new Result(git.exitValue(), output)
+          : new Result(-1, output + "\n(no answer within " + limit.toSeconds() + " s)");
+    } finally {
+      java.nio.file.Files.deleteIfExists(out);
+    }
+  }
+
   static String ok(Path dir, String... args) throws IOException, InterruptedException {
     return run(dir, args).assertOk("git " + String.join(" ", args)).output();
   }

@@ -31,6 +31,11 @@ final class TwoChannelProxy implements AutoCloseable {
   private final List<HeartbeatAgent> agents = new ArrayList<>();
   private final List<GitBackdoor> doors = new ArrayList<>();
   private final ProxyProcess proxy;
+  private final GerritCluster cluster;
+  private final Map<String, URI> httpOverride;
+  private final Map<String, Integer> sshOverride;
+  private final String extraSections;
+  private final Path config;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   /**
@@ -45,6 +50,27 @@ final class TwoChannelProxy implements AutoCloseable {
   /** @param extraSections more configuration, appended as is */
   TwoChannelProxy(Path dir, GerritCluster cluster, Map<String, URI> httpOverride,
       Map<String, Integer> sshOverride, String extraSections) throws Exception {
+    this.cluster = cluster;
+    this.httpOverride = Map.copyOf(httpOverride);
+    this.sshOverride = Map.copyOf(sshOverride);
+    this.extraSections = extraSections;
+    this.config = dir.resolve("proxy.config");
+    Path shared = cluster.gitDir().resolve("All-Projects.git");
+    for (GerritNode node : cluster.nodes()) {
+      GitBackdoor door = new GitBackdoor(shared);
+      doors.add(door);
+      HeartbeatAgent agent = new HeartbeatAgent(
+          new Node(node.name(), node.httpUrl(), new Endpoint("127.0.0.1", node.sshPort()), 1, 1,
+              org.gerritproxy.routing.AdminState.ACTIVE),
+          "/config/server/version", Duration.ofMillis(200), Duration.ofSeconds(1), door);
+      agents.add(agent);
+      agent.start();
+    }
+    Files.writeString(config, configText(Map.of()));
+    proxy = ProxyProcess.start(config);
+  }
+
+  private String configText(Map<String, String> nodeLines) {
     Path shared = cluster.gitDir().resolve("All-Projects.git");
     StringBuilder c = new StringBuilder()
         .append("[proxy]\n\tname = health-test\n\tshutdownTimeout = 2s\n")
@@ -64,20 +90,22 @@ final class TwoChannelProxy implements AutoCloseable {
           .append("\thttp = ").append(url).append('\n')
           .append("\tssh = 127.0.0.1:").append(sshOverride.getOrDefault(node.name(), node.sshPort()))
           .append('\n')
-          .append("\tpriority = ").append(priority).append('\n');
+          .append("\tpriority = ").append(priority).append('\n')
+          .append(nodeLines.getOrDefault(node.name(), ""));
       priority -= 10;
-      GitBackdoor door = new GitBackdoor(shared);
-      doors.add(door);
-      HeartbeatAgent agent = new HeartbeatAgent(
-          new Node(node.name(), node.httpUrl(), new Endpoint("127.0.0.1", node.sshPort()), 1, 1,
-              org.gerritproxy.routing.AdminState.ACTIVE),
-          "/config/server/version", Duration.ofMillis(200), Duration.ofSeconds(1), door);
-      agents.add(agent);
-      agent.start();
     }
-    Path config = dir.resolve("proxy.config");
-    Files.writeString(config, c.append(extraSections).toString());
-    proxy = ProxyProcess.start(config);
+    return c.append(extraSections).toString();
+  }
+
+  /**
+   * Rewrites the configuration file with more lines in some nodes' sections (e.g. {@code
+   * "\tweight = 3\n"} or {@code "\tstate = drain\n"}) and reloads it, as an operator would.
+   *
+   * @return whether the proxy put the new configuration in force
+   */
+  boolean reconfigure(Map<String, String> nodeLines) throws java.io.IOException {
+    Files.writeString(config, configText(nodeLines));
+    return proxy.reload();
   }
 
   ProxyProcess process() {
