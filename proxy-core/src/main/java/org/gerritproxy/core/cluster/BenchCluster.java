@@ -41,6 +41,8 @@ public final class BenchCluster {
     GerritCluster cluster = GerritCluster.builder()
         .baseDir(dir.resolve("gerrit"))
         .reuseSites(true)
+        // A machine busy with other builds can take minutes to start Gerrit.
+        .startTimeout(Duration.ofMinutes(6))
         .start();
     List<HeartbeatAgent> agents = new ArrayList<>();
     try {
