@@ -28,17 +28,7 @@ final class Git {
 
   static Result run(Path dir, Map<String, String> env, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("git",
-        "-c", "user.name=Proxy Test", "-c", "user.email=proxy-test@example.com",
-        "-c", "init.defaultBranch=master", "-c", "advice.detachedHead=false"));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-    builder.environment().put("GIT_TERMINAL_PROMPT", "0");
-    builder.environment().put("GIT_CONFIG_NOSYSTEM", "1");
-    builder.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
-    builder.environment().remove("GIT_TRACE_PACKET");
-    builder.environment().putAll(env);
-    Process git = builder.start();
+    Process git = builder(dir, env, args).start();
     git.getOutputStream().close();
     byte[] output = git.getInputStream().readAllBytes();
     if (!git.waitFor(300, TimeUnit.SECONDS)) {
@@ -55,21 +45,10 @@ final class Git {
    */
   static Result run(Path dir, Map<String, String> env, java.time.Duration limit, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("git",
-        "-c", "user.name=Proxy Test", "-c", "user.email=proxy-test@example.com",
-        "-c", "init.defaultBranch=master", "-c", "advice.detachedHead=false"));
-    command.addAll(List.of(args));
     Path out = java.nio.file.Files.createTempFile(dir, "git-", ".out");
     try {
-      ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-          .redirectErrorStream(true).redirectOutput(out.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      builder.environment().put("GIT_TERMINAL_PROMPT", "0");
-      builder.environment().put("GIT_CONFIG_NOSYSTEM", "1");
-      builder.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
-      builder.environment().remove("GIT_TRACE_PACKET");
-      builder.environment().putAll(env);
-      Process git = builder.start();
+      Process git = builder(dir, env, args).redirectOutput(out.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
       boolean finished = git.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
       if (!finished) {
         git.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -82,6 +61,22 @@ final class Git {
     } finally {
       java.nio.file.Files.deleteIfExists(out);
     }
+  }
+
+  /** git with a fixed identity and no system or user configuration, stderr into stdout. */
+  private static ProcessBuilder builder(Path dir, Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>(List.of("git",
+        "-c", "user.name=Proxy Test", "-c", "user.email=proxy-test@example.com",
+        "-c", "init.defaultBranch=master", "-c", "advice.detachedHead=false"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    builder.environment().put("GIT_TERMINAL_PROMPT", "0");
+    builder.environment().put("GIT_CONFIG_NOSYSTEM", "1");
+    builder.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
+    builder.environment().remove("GIT_TRACE_PACKET");
+    builder.environment().putAll(env);
+    return builder;
   }
 
   static String ok(Path dir, String... args) throws IOException, InterruptedException {
