@@ -245,6 +245,7 @@ class ChaosSoakTest {
     List<Runnable> clients = new ArrayList<>(pushers);
     clients.addAll(readers(c, "", ledger, seed, until, maxOps));
     Map<String, Integer> faults;
+    List<Path> staleLocks;
     List<String> journal;
     List<MasterTimeline.Tenure> tenures;
     MasterTimeline timeline = new MasterTimeline(() -> proxy.process().cluster().snapshot().master(),
@@ -265,6 +266,9 @@ class ChaosSoakTest {
       for (GerritNode node : cluster.nodes()) {
         proxy.awaitState(node.name(), NodeState.UP, Duration.ofSeconds(60));
       }
+      // As an operator does after a crash: remove the ref locks that killed nodes left behind.
+      staleLocks = StaleRefLocks.remove(cluster.gitDir(), Duration.ofSeconds(10));
+      staleLocks.forEach(l -> System.out.println("chaos: removed the stale ref lock " + l));
       // Writes resume once the faults end: one more push from each pusher must succeed.
       List<String> refusedAfter = new ArrayList<>();
       for (SoakPusher p : pushers) {
@@ -323,11 +327,11 @@ class ChaosSoakTest {
     String summary = String.format("chaos soak: seed=%d soak=%s (to restored: %ds) pushes acknowledged=%d lost=%d"
             + " receive-packs audited=%d writes on non-masters=%d (max lag after a tenure %d ms)"
             + " reads ok=%s client failures=%d %s faults=%s master changes=%d epochs=%d"
-            + " heap=%d->%d MB threads=%d->%d fds=%d->%d took=%ds",
+            + " heap=%d->%d MB threads=%d->%d fds=%d->%d stale ref locks removed=%d took=%ds",
         seed, Durations.format(SOAK), soakTook.toSeconds(), acked.size(), lost.size(), verdicts.size(), offMaster.size(),
         maxLag.toMillis(), readsOk(ledger), failures.all().size(), byKind, faults,
         tenures.size() - 1, epochs, before.heapMegabytes(), after.heapMegabytes(),
-        before.threads(), after.threads(), before.fds(), after.fds(),
+        before.threads(), after.threads(), before.fds(), after.fds(), staleLocks.size(),
         Duration.between(started, Instant.now()).toSeconds());
     System.out.println(summary);
     writeReport(summary, journal, tenures, failures, offMaster, before, after);

@@ -32,7 +32,11 @@ final class ClientFailures {
       new Known("proxy cannot connect to node", Pattern.compile(
           "The proxy could not connect to Gerrit node \\S+")),
       new Known("node unreachable", Pattern.compile(
-          "fatal: Gerrit node \\S+ cannot be reached \\(.+\\)\\. Retry in a little while")));
+          "fatal: Gerrit node \\S+ cannot be reached \\(.+\\)\\. Retry in a little while")),
+      // Gerrit's own words when a node killed mid ref-update left the ref's lock file behind in
+      // the shared git directory (see StaleRefLocks): the push is rejected, never acknowledged.
+      new Known("ref locked by a killed node (Gerrit's words)",
+          Pattern.compile("\\[remote rejected\\] \\S+ -> \\S+ \\(failed to lock\\)")));
   /**
    * A node that dies after its answer has begun: the proxy has already relayed the status line,
    * so it can only end the connection, and git says in its own words that the transfer was cut
