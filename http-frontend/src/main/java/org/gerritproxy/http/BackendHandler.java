@@ -1,6 +1,8 @@
 package org.gerritproxy.http;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -21,19 +23,33 @@ import java.nio.channels.ClosedChannelException;
 
 /**
  * The backend-to-client direction: relays a node's response to the client, reading the next
- * piece from the node only once the previous one was written to the client.
+ * piece from the node only once what the previous read gave was written to the client.
+ *
+ * <p>What one read from the node decodes into (often a whole small response: head, body and end)
+ * is written to the client unflushed, and flushed once, at the end of the response or of the read
+ * ({@link #channelReadComplete}): one write system call per read, not one per message.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   private Exchange exchange;
   private FrontendHandler frontend;
   private Throwable failure;
+  /** Closes the client when a write to it fails; one per exchange. */
+  private ChannelFutureListener onWriteFailure;
+  /** The last write of this read that is not flushed yet; null when there is none. */
+  private ChannelFuture unflushed;
 
   /** Serves {@code e} from now on; null when the connection goes back to the pool. */
   void bind(Exchange e, FrontendHandler f) {
     this.exchange = e;
     this.frontend = f;
     this.failure = null;
+    this.unflushed = null;
+    this.onWriteFailure = e == null ? null : w -> {
+      if (!w.isSuccess()) {
+        f.clientWriteFailed(e, w.cause());
+      }
+    };
   }
 
   @Override
@@ -112,13 +128,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     } else if (!e.clientIsHttp11()) {
       out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
-    frontend.client().writeAndFlush(out).addListener(f -> {
-      if (f.isSuccess()) {
-        ctx.read();
-      } else {
-        frontend.clientWriteFailed(e, f.cause());
-      }
-    });
+    unflushed = frontend.client().write(out).addListener(onWriteFailure);
     return true;
   }
 
@@ -132,18 +142,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
     e.responseBytes += c.content().readableBytes();
     if (!last) {
-      frontend.client().writeAndFlush(c).addListener(f -> {
-        if (f.isSuccess()) {
-          ctx.read();
-        } else {
-          frontend.clientWriteFailed(e, f.cause());
-        }
-      });
+      unflushed = frontend.client().write(c).addListener(onWriteFailure);
       return;
     }
     e.backendDone = true;
     FrontendHandler f = frontend; // backendDone() unbinds this handler from the exchange
     f.backendDone(e);
+    // The end of the response flushes everything before it too: a small response is one write.
+    unflushed = null;
     f.client().writeAndFlush(c).addListener(w -> {
       if (w.isSuccess()) {
         f.responseWritten(e);
@@ -151,6 +157,25 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         f.clientWriteFailed(e, w.cause());
       }
     });
+  }
+
+  /**
+   * The end of one read from the node: sends the client what it gave, and reads the next piece
+   * only once that is written, so a slow client holds the node back by TCP flow control.
+   */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    ChannelFuture written = unflushed;
+    if (written != null) {
+      unflushed = null;
+      frontend.client().flush();
+      written.addListener(w -> {
+        if (w.isSuccess()) {
+          ctx.read();
+        } // else onWriteFailure closes the client
+      });
+    }
+    ctx.fireChannelReadComplete();
   }
 
   @Override

@@ -182,6 +182,42 @@ class StreamingTest extends ProxyFixture {
     assertThat(peak[0] - before).as("peak heap growth while streaming").isLessThan(128L << 20);
   }
 
+  @Test
+  void aClientThatStopsReadingStopsTheNode() throws Exception {
+    // The proxy flushes once per read from the node and reads on only once that flush is
+    // written: a client that reads nothing must hold the node back within a few socket buffers.
+    long total = 256L << 20;
+    ByteBuf block = Unpooled.unreleasableBuffer(Unpooled.directBuffer(64 * 1024).writeZero(64 * 1024));
+    AtomicLong left = new AtomicLong(total);
+    gerrit.responder = (ctx, req) -> {
+      DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      head.headers().set(HttpHeaderNames.CONTENT_LENGTH, total);
+      ctx.writeAndFlush(head);
+      stream(ctx, block, left);
+    };
+    java.net.Socket socket = new java.net.Socket();
+    socket.setReceiveBufferSize(64 * 1024);
+    socket.connect(address);
+    try (RawHttp c = new RawHttp(socket)) {
+      c.send("GET /a/p.git/archive HTTP/1.1\r\nHost: x\r\n\r\n");
+      long sent = -1;
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (System.nanoTime() < deadline) {
+        Thread.sleep(500);
+        long now = total - left.get();
+        if (now == sent) {
+          break; // the node has been held back for half a second
+        }
+        sent = now;
+      }
+      assertThat(total - left.get()).as("bytes the node could send while the client read nothing")
+          .isPositive().isLessThan(64L << 20);
+      RawHttp.Response r = c.read(false, 0);
+      assertThat(r.bodyLength()).isEqualTo(total);
+      assertThat(r.complete()).isTrue();
+    }
+  }
+
   /** Writes the next block once the previous one is out: the node side of the backpressure. */
   private static void stream(ChannelHandlerContext ctx, ByteBuf block, AtomicLong left) {
     if (left.get() == 0) {

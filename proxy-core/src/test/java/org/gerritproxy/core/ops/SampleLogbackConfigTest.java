@@ -57,6 +57,30 @@ class SampleLogbackConfigTest {
   }
 
   @Test
+  void accessLogsAreWrittenOffTheCallingThreadAndNeverDropALine() throws Exception {
+    withContext(null, ctx -> {
+      for (String name : List.of("httpd_log", "sshd_log")) {
+        AsyncAppender async = (AsyncAppender) ctx.getLogger(name).getAppender("ASYNC_" + name.toUpperCase());
+        assertThat(async.getDiscardingThreshold()).as(name + ": INFO lines discarded near full")
+            .isZero();
+        assertThat(async.isNeverBlock()).as(name + ": lines dropped when full").isFalse();
+        assertThat(async.getQueueSize()).as(name).isGreaterThanOrEqualTo(4096);
+      }
+      // More lines at once than the queue holds: the old sample (256 lines, INFO discarded at
+      // 80%, never blocking) lost most of them.
+      for (int i = 0; i < 10_000; i++) {
+        ctx.getLogger("httpd_log").info("10.0.0.7 alice \"GET /a/changes/{}\" 200 12 gerrit-1 READ/rest 3ms", i);
+      }
+      Path file = logDir.resolve("httpd_log");
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (Files.readAllLines(file).size() < 10_000 && System.nanoTime() < deadline) {
+        Thread.sleep(50); // the appender's thread writes the file; stop() would wait 1s at most
+      }
+    });
+    assertThat(Files.readAllLines(logDir.resolve("httpd_log"))).hasSize(10_000);
+  }
+
+  @Test
   void logFormatJsonWritesOneJsonObjectPerLine() throws Exception {
     String console = withContext("json", ctx -> {
       ctx.getLogger("httpd_log").info("10.0.0.7 alice \"GET /a/changes/\" 200 12 gerrit-1 READ/rest 3ms");
