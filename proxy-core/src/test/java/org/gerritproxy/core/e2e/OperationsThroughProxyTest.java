@@ -68,6 +68,9 @@ class OperationsThroughProxyTest {
     userKey = SshCli.newKey(dir, "id_" + user);
     GerritAdmin admin = c.node(1).admin();
     admin.createUser(user, USER_PASSWORD, Files.readString(dir.resolve("id_" + user + ".pub")));
+    // Stream Events is an administrator's capability by default; without it Gerrit ends the
+    // stream at once and the open-connection gauges are gone before a scrape sees them.
+    admin.put("groups/Administrators/members/" + user, Map.of());
     // The proxy reads users' keys as an administrator of its own, whose password is unique here.
     admin.createUser(accountsUser, ACCOUNTS_PASSWORD);
     admin.put("groups/Administrators/members/" + accountsUser, Map.of());
