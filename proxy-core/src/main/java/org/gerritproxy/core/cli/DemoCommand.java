@@ -90,12 +90,11 @@ final class DemoCommand implements Callable<Integer> {
       }
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    printWelcome(proxyUrl, cluster, base);
+    RunCommand.awaitTermination(proxy, () -> {
       closeAll(agents);
       cluster.close();
-    }, "demo-cluster-stop"));
-    printWelcome(proxyUrl, cluster, base);
-    RunCommand.awaitTermination(proxy);
+    });
     return 0;
   }
 

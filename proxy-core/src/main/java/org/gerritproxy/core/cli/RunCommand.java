@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import org.gerritproxy.core.ProxyProcess;
 import org.gerritproxy.core.config.ConfigException;
 import org.gerritproxy.core.config.ConfigProblem;
+import org.gerritproxy.core.logs.Logging;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,9 +40,19 @@ final class RunCommand implements Callable<Integer> {
 
   /** Blocks until the JVM is asked to stop; then shuts the proxy down gracefully. */
   static void awaitTermination(ProxyProcess proxy) throws InterruptedException {
+    awaitTermination(proxy, () -> {});
+  }
+
+  /**
+   * Blocks until the JVM is asked to stop; then shuts the proxy down gracefully, runs {@code
+   * afterProxy}, and stops the logging last, so that every line logged on the way out is kept.
+   */
+  static void awaitTermination(ProxyProcess proxy, Runnable afterProxy) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       proxy.close();
+      afterProxy.run();
+      Logging.stop(); // the access logs' buffered lines reach their files
       stopped.countDown();
     }, "shutdown"));
     Signals.onHangup(proxy::reload);

@@ -44,6 +44,8 @@ class DemoCommandTest {
   private Path output;
   private Process demo;
   private int adminPort;
+  private int httpPort;
+  private Path logDir;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -52,6 +54,8 @@ class DemoCommandTest {
     this.work = work;
     int[] ports = freePorts(7);
     adminPort = ports[2];
+    httpPort = ports[0];
+    logDir = work.resolve("logs");
     dataDir = work.resolve("demo-data");
     output = work.resolve("demo.out");
     List<String> command = new ArrayList<>(List.of(
@@ -60,6 +64,10 @@ class DemoCommandTest {
         "-cp", System.getProperty("java.class.path"),
         "-Dgerrit.lib=" + System.getProperty("gerrit.lib"),
         "-Dgerrit-proxy.home=" + work,
+        // The logging an operator gets: access logs buffered in files under LOG_DIR.
+        "-Dlogback.configurationFile="
+            + Path.of("..", "conf", "logback.xml").toAbsolutePath().normalize(),
+        "-DLOG_DIR=" + logDir,
         Main.class.getName(), "demo",
         "--dir", dataDir.toString(),
         "--http-port", String.valueOf(ports[0]),
@@ -86,11 +94,18 @@ class DemoCommandTest {
     if (demo == null) {
       return;
     }
+    // The last request before the stop: its access-log line is still in the buffer (flushed
+    // each second), and a normal stop must write it out.
+    String lastPath = "/projects/last-request-before-stop-" + System.nanoTime();
+    http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + lastPath)).build(),
+        HttpResponse.BodyHandlers.discarding());
     demo.destroy(); // SIGTERM, as Ctrl-C would: the demo stops its nodes
     if (!demo.waitFor(60, TimeUnit.SECONDS)) {
       demo.destroyForcibly();
       throw new AssertionError("the demo did not stop within 60 s of SIGTERM");
     }
+    assertThat(Files.readString(logDir.resolve("httpd_log")))
+        .as("the proxy's access log after SIGTERM").contains("\"GET " + lastPath + "\"");
     for (String node : List.of("gerrit-1", "gerrit-2")) {
       assertThat(dataDir.resolve("gerrit").resolve(node).resolve("logs/gerrit.pid"))
           .as("the demo stopped " + node).doesNotExist();
