@@ -26,6 +26,20 @@ class ModernAlgorithmsTest {
         .doesNotContain("ssh-rsa", "ssh-dss");
   }
 
+  @Test
+  void aesIsOfferedAndChosenNotTheSlowChaCha20OfMina() {
+    var client = org.apache.sshd.client.SshClient.setUpDefaultClient();
+    List<String> offered = names(SshFrontend.gcmFirst(SshFrontend.withoutChaCha(
+        SshFrontend.modern(server.getCipherFactories()))));
+    List<String> towardNodes = names(SshFrontend.gcmFirst(SshFrontend.withoutChaCha(
+        SshFrontend.modern(client.getCipherFactories()))));
+
+    assertThat(offered).containsExactly("aes128-gcm@openssh.com", "aes256-gcm@openssh.com",
+        "aes128-ctr", "aes192-ctr", "aes256-ctr");
+    assertThat(towardNodes).startsWith("aes128-gcm@openssh.com").noneMatch(n -> n.startsWith("chacha20"))
+        .noneMatch(n -> n.contains("cbc"));
+  }
+
   private static List<String> names(List<? extends NamedResource> factories) {
     return factories.stream().map(NamedResource::getName).toList();
   }
