@@ -52,6 +52,7 @@ final class BackendConnections {
   private final int maxHeaderSize;
   private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
   private volatile SslContext clientTls;
+  private final Map<URI, String> keys = new ConcurrentHashMap<>();
 
   BackendConnections(Bootstrap bootstrap, HttpFrontendSettings settings) {
     this.bootstrap = bootstrap
@@ -162,8 +163,9 @@ final class BackendConnections {
     return ctx;
   }
 
-  private static String key(Node node) {
-    URI uri = node.http();
-    return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + ProxyHeaders.authority(uri).toLowerCase(Locale.ROOT);
+  /** The pool a node's connections go to: one per scheme and authority (computed once per URI). */
+  private String key(Node node) {
+    return keys.computeIfAbsent(node.http(), uri -> uri.getScheme().toLowerCase(Locale.ROOT)
+        + "://" + ProxyHeaders.authority(uri).toLowerCase(Locale.ROOT));
   }
 }

@@ -39,7 +39,16 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private Phase phase = Phase.IN_EXCHANGE;
   private boolean bytesSeen;
+  /** When the current phase's deadline passes (System.nanoTime()); meaningless IN_EXCHANGE. */
+  private long deadline;
+  /**
+   * One timer at a time, as Netty's IdleStateHandler keeps it: a request moves the deadline but
+   * leaves a timer that fires earlier in place, and the timer, when it fires early, waits for the
+   * rest. A kept-alive connection then schedules nothing per request (the timer fires about once
+   * per header timeout); only a deadline earlier than the pending timer schedules a new one.
+   */
   private ScheduledFuture<?> timer;
+  private long timerAt;
 
   RequestDeadline(Duration headerTimeout, Duration idleTimeout) {
     this.headerTimeoutNanos = headerTimeout.toNanos();
@@ -55,9 +64,8 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
   public void channelActive(ChannelHandlerContext ctx) {
     // A new connection's first request gets the header deadline from the start: a client that
     // connects and dawdles is the slowloris case, not a kept-alive client between requests.
-    phase = Phase.RECEIVING_HEADERS;
+    enter(Phase.RECEIVING_HEADERS, headerTimeoutNanos);
     bytesSeen = false;
-    schedule(headerTimeoutNanos);
     ctx.fireChannelActive();
   }
 
@@ -66,8 +74,7 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
     if (msg instanceof ByteBuf buf && buf.isReadable()) {
       bytesSeen = true;
       if (phase == Phase.IDLE) {
-        phase = Phase.RECEIVING_HEADERS;
-        schedule(headerTimeoutNanos);
+        enter(Phase.RECEIVING_HEADERS, headerTimeoutNanos);
       }
     }
     ctx.fireChannelRead(msg);
@@ -75,32 +82,48 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    cancel();
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
     ctx.fireChannelInactive();
   }
 
   /** The previous exchange is over; the connection now waits for the next request. */
   void awaitRequest() {
-    phase = Phase.IDLE;
     bytesSeen = false;
-    schedule(idleTimeoutNanos);
+    enter(Phase.IDLE, idleTimeoutNanos);
   }
 
-  /** A request's headers are complete. */
+  /** A request's headers are complete: no deadline until the exchange is over. */
   void exchangeStarted() {
-    phase = Phase.IN_EXCHANGE;
-    cancel();
+    phase = Phase.IN_EXCHANGE; // a pending timer finds nothing to do when it fires
   }
 
-  private void schedule(long nanos) {
-    cancel();
-    Phase armedFor = phase;
-    timer = ctx.executor().schedule(() -> expired(armedFor), nanos, TimeUnit.NANOSECONDS);
+  private void enter(Phase next, long timeoutNanos) {
+    phase = next;
+    deadline = System.nanoTime() + timeoutNanos;
+    if (timer != null && timerAt - deadline <= 0) {
+      return; // the pending timer fires first and then waits for the rest
+    }
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    arm(deadline);
   }
 
-  private void expired(Phase armedFor) {
+  private void arm(long at) {
+    timerAt = at;
+    timer = ctx.executor().schedule(this::fired, at - System.nanoTime(), TimeUnit.NANOSECONDS);
+  }
+
+  private void fired() {
     timer = null;
-    if (phase != armedFor || !ctx.channel().isActive()) {
+    if (phase == Phase.IN_EXCHANGE || !ctx.channel().isActive()) {
+      return;
+    }
+    if (System.nanoTime() - deadline < 0) {
+      arm(deadline); // moved on since this timer was set
       return;
     }
     if (phase == Phase.RECEIVING_HEADERS && bytesSeen) {
@@ -109,13 +132,6 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
     } else {
       // Nothing was asked: close quietly, as any server closes an idle keep-alive connection.
       ctx.close();
-    }
-  }
-
-  private void cancel() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
     }
   }
 }

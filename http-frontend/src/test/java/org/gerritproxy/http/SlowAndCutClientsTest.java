@@ -104,6 +104,43 @@ class SlowAndCutClientsTest extends HostileClientFixture {
   }
 
   @Test
+  void aKeptAliveConnectionLeftIdleIsClosedQuietlyAtTheIdleTimeout() throws Exception {
+    try (RawHttp c = client()) {
+      c.sendBytes(REQUEST.getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(c.read().status()).isEqualTo(200);
+      long answered = System.nanoTime();
+      assertThat(answerOrClose(c)).as("no answer to nothing").isEmpty();
+      Duration idle = Duration.ofNanos(System.nanoTime() - answered);
+      assertThat(idle).isGreaterThanOrEqualTo(IDLE.minusMillis(50)).isLessThan(IDLE.plusSeconds(3));
+    }
+  }
+
+  @Test
+  void aSlowSecondRequestOnAKeptAliveConnectionGets408AtTheHeaderTimeoutFromItsFirstByte()
+      throws Exception {
+    ExecutorService sender = Executors.newSingleThreadExecutor();
+    try (RawHttp c = client()) {
+      for (int i = 0; i < 3; i++) { // requests that move the deadlines without a timer firing
+        c.sendBytes(REQUEST.getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(c.read().status()).isEqualTo(200);
+      }
+      long start = System.nanoTime();
+      sender.submit(() -> {
+        trickle(c, REQUEST, Duration.ofMillis(200)); // 36 bytes: 7 s, far past the timeout
+        return null;
+      });
+      RawHttp.Response r = c.read();
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertRefusedAndClosed(c, r, 408);
+      assertThat(took).isGreaterThanOrEqualTo(HEADER_TIMEOUT).isLessThan(HEADER_TIMEOUT.plusSeconds(3));
+    } finally {
+      sender.shutdownNow();
+      assertThat(sender.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(gerrit.requests.get()).isEqualTo(3);
+  }
+
+  @Test
   void aBodyCutOffMidwayIsAbortedAtTheNodeNotCompleted() throws Exception {
     try (RawHttp c = client()) {
       c.send("POST /a/projects/p/git-receive-pack HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
