@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxiedCommand implements Command {
   private static final Logger log = LoggerFactory.getLogger(ProxiedCommand.class);
-  private static final int CHUNK = 32 * 1024;
+  private static final int CHUNK = SshFrontend.BIG_PIECE;
   /** How often a running {@code stream-events} checks that its node is still the master. */
   private static final long MASTER_CHECK_MILLIS = 500;
 

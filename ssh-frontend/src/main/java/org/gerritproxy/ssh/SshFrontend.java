@@ -47,7 +47,9 @@ public final class SshFrontend implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SshFrontend.class);
   private static final AttributeKey<BackendSessions> BACKENDS = new AttributeKey<>();
   private static final String KEEPALIVE = "keepalive@openssh.com";
-  private static final long BACKEND_WINDOW = 512 * 1024;
+  private static final long BACKEND_WINDOW = 1024 * 1024;
+  /** The largest packet a node may send the proxy, and the size of each socket read. */
+  static final int BIG_PIECE = 128 * 1024;
   /** Channels one client connection may have open at once; more are refused (a flood). */
   static final int MAX_CHANNELS_PER_CONNECTION = 10;
   private static final String SHELL_REFUSAL = "This server offers no interactive shell: run a"
@@ -138,9 +140,15 @@ public final class SshFrontend implements AutoCloseable {
     // pinned (see README), and saying so at every connection would only drown the log.
     client.setServerKeyVerifier((session, address, key) -> true);
     CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, settings.keepAlive());
-    // What a node may send ahead of the client is buffered here, per command: a window of 512 KB
-    // bounds that (50 clones: 25 MB) and still fills a LAN link; MINA's default is 2 MB.
+    // What a node may send ahead of the client is buffered here, per command: a window of 1 MB
+    // bounds that (50 clones: 50 MB) and holds eight of the large packets below; MINA's default
+    // is 2 MB.
     CoreModuleProperties.WINDOW_SIZE.set(client, BACKEND_WINDOW);
+    // Fewer, larger pieces between the proxy and the nodes: a node may send packets of up to
+    // 128 KB (MINA's default is 32 KB), and each socket read takes up to 128 KB, so a clone
+    // costs a quarter of the reads, wake-ups and packet decodes (bench/NOTES.md).
+    CoreModuleProperties.MAX_PACKET_SIZE.set(client, (long) BIG_PIECE);
+    CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(client, BIG_PIECE);
     // The proxy chooses the cipher toward the nodes (the client's order wins in SSH): AES-GCM.
     client.setCipherFactories(gcmFirst(withoutChaCha(modern(client.getCipherFactories()))));
     client.start();
@@ -196,6 +204,8 @@ public final class SshFrontend implements AutoCloseable {
     // keep enough I/O threads that slow lookups cannot stall the bytes of running commands.
     CoreModuleProperties.NIO_WORKERS.set(server,
         Math.max(16, 4 * Runtime.getRuntime().availableProcessors()));
+    // Clients send packets of 32 KB at most (OpenSSH), but several arrive together on a fast link.
+    CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(server, BIG_PIECE);
     CoreModuleProperties.AUTH_TIMEOUT.set(server, settings.loginGraceTime());
     CoreModuleProperties.IDLE_TIMEOUT.set(server, settings.idleTimeout());
     // Keep-alives that the client must answer: an answer counts as traffic, so a quiet but live
