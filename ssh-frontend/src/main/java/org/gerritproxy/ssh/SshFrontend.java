@@ -204,8 +204,6 @@ public final class SshFrontend implements AutoCloseable {
     // keep enough I/O threads that slow lookups cannot stall the bytes of running commands.
     CoreModuleProperties.NIO_WORKERS.set(server,
         Math.max(16, 4 * Runtime.getRuntime().availableProcessors()));
-    // Clients send packets of 32 KB at most (OpenSSH), but several arrive together on a fast link.
-    CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(server, BIG_PIECE);
     CoreModuleProperties.AUTH_TIMEOUT.set(server, settings.loginGraceTime());
     CoreModuleProperties.IDLE_TIMEOUT.set(server, settings.idleTimeout());
     // Keep-alives that the client must answer: an answer counts as traffic, so a quiet but live
