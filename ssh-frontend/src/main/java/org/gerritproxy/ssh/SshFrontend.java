@@ -150,7 +150,7 @@ public final class SshFrontend implements AutoCloseable {
     CoreModuleProperties.MAX_PACKET_SIZE.set(client, (long) BIG_PIECE);
     CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(client, BIG_PIECE);
     // The proxy chooses the cipher toward the nodes (the client's order wins in SSH): AES-GCM.
-    client.setCipherFactories(gcmFirst(withoutChaCha(modern(client.getCipherFactories()))));
+    client.setCipherFactories(ciphers(client.getCipherFactories()));
     client.start();
 
     server = (ListenerSshServer) org.apache.sshd.server.ServerBuilder.builder()
@@ -160,7 +160,7 @@ public final class SshFrontend implements AutoCloseable {
     server.setPort(listen.port());
     server.setKeyPairProvider(KeyPairProvider.wrap(hostKeys));
     server.setKeyExchangeFactories(modern(server.getKeyExchangeFactories()));
-    server.setCipherFactories(gcmFirst(withoutChaCha(modern(server.getCipherFactories()))));
+    server.setCipherFactories(ciphers(server.getCipherFactories()));
     server.setMacFactories(modern(server.getMacFactories()));
     server.setSignatureFactories(modern(server.getSignatureFactories()));
     server.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
@@ -263,19 +263,24 @@ public final class SshFrontend implements AutoCloseable {
   }
 
   /**
-   * Drops chacha20-poly1305, which OpenSSH clients choose first when offered: MINA SSHD computes it
-   * in plain Java, five times slower than AES, which the JDK runs on the CPU's AES instructions
-   * (bench/NOTES.md: 200 MB in 665 ms against 105-135 ms for AES-GCM and AES-CTR with
-   * HMAC-SHA-256). The proxy decrypts and encrypts every byte of a clone once on each side, so
-   * this is most of its SSH cost. Every SSH client still has AES (CTR since OpenSSH 3.7, GCM since
-   * 6.2, PuTTY, JGit).
+   * The ciphers the proxy uses on both sides: the {@link #modern} ones, AES-GCM first (the order
+   * counts where the proxy is the client, toward the nodes), and no chacha20-poly1305, which
+   * OpenSSH clients choose first when offered but MINA SSHD computes in plain Java, five times
+   * slower than AES on the CPU's AES instructions (bench/NOTES.md: 200 MB in 665 ms against
+   * 105-174 ms for AES-GCM and 135 ms for AES-CTR with HMAC-SHA-256). The proxy decrypts and
+   * encrypts every byte of a clone once on each side. Every SSH client still has AES (CTR since
+   * OpenSSH 3.7, GCM since 6.2, PuTTY, JGit).
    */
-  static <T extends NamedResource> List<T> withoutChaCha(List<T> factories) {
+  static <T extends NamedResource> List<T> ciphers(List<T> factories) {
+    return gcmFirst(withoutChaCha(modern(factories)));
+  }
+
+  private static <T extends NamedResource> List<T> withoutChaCha(List<T> factories) {
     return factories.stream().filter(f -> !f.getName().startsWith("chacha20")).toList();
   }
 
-  /** AES-GCM ahead of the rest, otherwise in the given order: the choice where we are the client. */
-  static <T extends NamedResource> List<T> gcmFirst(List<T> factories) {
+  /** AES-GCM ahead of the rest, otherwise in the given order. */
+  private static <T extends NamedResource> List<T> gcmFirst(List<T> factories) {
     List<T> ordered = new ArrayList<>(factories.size());
     factories.stream().filter(f -> f.getName().contains("-gcm")).forEach(ordered::add);
     factories.stream().filter(f -> !f.getName().contains("-gcm")).forEach(ordered::add);
