@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Why not {@code AsyncAppender} in front of an unbuffered file: one line per request then costs
  * a hand-off to Logback's worker thread (a wake-up and two context switches when the queue ran
  * empty, as it does between requests) and one write system call. On the 2-core benchmark machine
- * that was a fifth to a third of the proxy's CPU per small request (bench/NOTES.md). Here a request costs
- * formatting its line and copying it into the buffer; a write system call carries about a hundred
- * lines. What is given up: up to one interval of lines is lost if the process is killed with
- * {@code kill -9}; a normal stop writes everything.
+ * that was a fifth to a third of the proxy's CPU per small request (bench/NOTES.md). Here a
+ * request costs formatting its line and copying it into the buffer; a write system call carries
+ * about a hundred lines. What is given up: up to one interval of lines is lost if the process is
+ * killed with {@code kill -9}; a normal stop writes everything.
  *
  * <p>Configured like {@code RollingFileAppender}, plus {@code <flushInterval>1 second</flushInterval>}.
  * {@code immediateFlush} is always off, since flushing each line is what this appender avoids.
