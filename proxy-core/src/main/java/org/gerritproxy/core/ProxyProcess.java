@@ -206,6 +206,9 @@ public final class ProxyProcess implements AutoCloseable {
 
       @Override
       public void exchangeCompleted(org.gerritproxy.http.AccessRecord record) {
+        if (record.outcome() == org.gerritproxy.http.AccessRecord.Outcome.COMPLETED) {
+          record.node().ifPresent(cluster::trafficSucceeded);
+        }
         metrics.httpExchange(record);
       }
     };
@@ -220,6 +223,9 @@ public final class ProxyProcess implements AutoCloseable {
 
       @Override
       public void commandCompleted(SshCommandRecord record) {
+        if (record.outcome() == SshCommandRecord.Outcome.COMPLETED) {
+          record.node().ifPresent(cluster::trafficSucceeded);
+        }
         metrics.sshCommand(record);
       }
     };
@@ -574,7 +580,8 @@ public final class ProxyProcess implements AutoCloseable {
 
   static ProbeSettings probeSettings(ProxyConfig cfg) {
     var h = cfg.health();
-    return new ProbeSettings(h.interval(), h.timeout(), h.fall(), h.rise(), h.path());
+    return new ProbeSettings(h.interval(), h.timeout(), h.fall(), h.rise(), h.trafficFall(),
+        h.path());
   }
 
   static HttpFrontendSettings httpSettings(ProxyConfig cfg) {

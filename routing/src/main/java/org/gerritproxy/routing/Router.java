@@ -95,13 +95,28 @@ public final class Router {
             + ". Writes are refused until one is elected; retry in a little while.");
   }
 
+  /**
+   * The read pool, best first: UP nodes that live traffic has not taken out; else every UP node
+   * (evidence against all of them is no reason to refuse everyone); else, before the first
+   * probes, the unprobed nodes; else, in panic, the nodes that fail their health check but still
+   * answer (Envoy's panic threshold: a health check failing everywhere at once, as Gerrit's
+   * healthcheck plugin once did, must not take the whole site down for readers).
+   */
   private static RouteDecision sticky(String key, RoutingSnapshot s, boolean read) {
-    List<Node> candidates = candidates(s, NodeState.UP);
     String why = read ? "sticky read" : "sticky write (routing.writes = any)";
+    List<Node> candidates = readPool(s);
+    if (candidates.isEmpty()) {
+      candidates = candidates(s, NodeState.UP);
+      why += ", every up node failed on live traffic lately";
+    }
     if (candidates.isEmpty()) {
       // Start-up, before the first probe: better to try than to refuse everyone.
       candidates = candidates(s, NodeState.UNKNOWN);
-      why += ", no node probed yet";
+      why = (read ? "sticky read" : "sticky write (routing.writes = any)") + ", no node probed yet";
+    }
+    if (candidates.isEmpty() && read) {
+      candidates = panicCandidates(s);
+      why = "panic read: no node passes its health check, but this one answers";
     }
     if (candidates.isEmpty()) {
       return new RouteDecision.Refuse(
@@ -112,6 +127,36 @@ public final class Router {
     List<Node> ranked = Rendezvous.rank(key, candidates);
     List<Node> fallbacks = read ? ranked.subList(1, ranked.size()) : List.of();
     return new RouteDecision.Forward(ranked.get(0), fallbacks, why);
+  }
+
+  /**
+   * True when reads are served in panic: no active node is UP or yet unprobed, and some fail
+   * their health check but answer. Writes are not affected: they keep the master rules.
+   */
+  public static boolean panic(RoutingSnapshot s) {
+    return candidates(s, NodeState.UP).isEmpty()
+        && candidates(s, NodeState.UNKNOWN).isEmpty()
+        && !panicCandidates(s).isEmpty();
+  }
+
+  private static List<Node> readPool(RoutingSnapshot s) {
+    List<Node> out = new ArrayList<>();
+    for (Node n : candidates(s, NodeState.UP)) {
+      if (!s.health().outOfReadPool(n.name())) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  private static List<Node> panicCandidates(RoutingSnapshot s) {
+    List<Node> out = new ArrayList<>();
+    for (Node n : s.table().nodes()) {
+      if (n.adminState() == AdminState.ACTIVE && s.health().answering(n.name())) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   private static List<Node> candidates(RoutingSnapshot s, NodeState wanted) {

@@ -205,7 +205,7 @@ final class ProxiedCommand implements Command {
     } else if (signal != null) {
       sendExitSignal(channel, signal);
       code = 128 + signalNumber(signal);
-    } else if (clientGone) {
+    } else if (clientGone || clientLeft(channel)) {
       code = 1;
       outcome = SshCommandRecord.Outcome.CLIENT_ABORTED;
     } else {
@@ -221,6 +221,16 @@ final class ProxiedCommand implements Command {
     finish(code, message);
     report(new SshCommandRecord(client, user, c.requestClass(), c.label(), Optional.of(node.name()),
         code, outcome, bytesIn.get(), bytesOut.get(), durationSince(started)));
+  }
+
+  /**
+   * True when the client's channel or connection is closing: closing the connection closes the
+   * proxy's sessions to the nodes at once, possibly before {@link #destroy} runs, and a command cut
+   * short that way is the client's doing, never the node's.
+   */
+  private static boolean clientLeft(ChannelSession channel) {
+    var session = channel.getSession();
+    return !channel.isOpen() || channel.isClosing() || !session.isOpen() || session.isClosing();
   }
 
   /** The access-log line, then the observer (metrics); an observer's failure costs no command. */

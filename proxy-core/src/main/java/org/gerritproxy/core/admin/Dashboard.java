@@ -2,6 +2,7 @@ package org.gerritproxy.core.admin;
 
 import java.util.List;
 import java.util.Locale;
+import org.gerritproxy.routing.Router;
 import java.util.Map;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.core.health.NodeHealth;
@@ -51,6 +52,11 @@ public final class Dashboard {
         .append("</b> (epoch ").append(snapshot.master().epoch()).append(", ")
         .append(esc(snapshot.table().election().mode().name().toLowerCase(Locale.ROOT)))
         .append(" election) &mdash; ").append(esc(snapshot.master().reason())).append("</p>");
+    if (Router.panic(snapshot)) {
+      h.append("<p id=\"panic\" class=\"bad\"><b>Panic reads:</b> no node passes its health"
+          + " check, so reads go to the nodes that still answer; writes keep the master rules."
+          + " Check <code>[health] path</code> and the nodes' logs.</p>");
+    }
     h.append("<table id=\"nodes\"><tr class=\"head\"><th>Node</th><th>State</th><th>Network</th>")
         .append("<th>Backdoor</th><th>Latency</th><th>Sessions</th><th>Req/s</th>")
         .append("<th>Requests</th><th>Bytes in / out</th><th>Why</th></tr>");
@@ -60,7 +66,9 @@ public final class Dashboard {
       NodeActivity a = activity.getOrDefault(name, NodeActivity.NONE);
       h.append("<tr data-node=\"").append(esc(name)).append("\">")
           .append(cell("Node", esc(name) + (snapshot.master().is(name) ? " &#9733;" : ""), ""))
-          .append(cell("State", state, state))
+          .append(cell("State", state + (n.traffic().outOfReadPool()
+              ? " <small class=\"warn\" title=\"live traffic failed on it " + n.traffic().failures()
+                  + " times in a row; back after good probes\">no new reads</small>" : ""), state))
           .append(cell("Network", n.network().reachability()
               + n.lastSeen().map(t -> " <small>seen " + time(t) + "</small>").orElse(""), ""))
           .append(cell("Backdoor", "<span title=\"" + esc(n.backdoor().why()) + "\">"

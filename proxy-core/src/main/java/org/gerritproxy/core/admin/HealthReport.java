@@ -8,6 +8,7 @@ import java.util.Map;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.core.health.NodeHealth;
 import org.gerritproxy.routing.NodeState;
+import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
 
 /**
@@ -23,7 +24,8 @@ public final class HealthReport {
   /** True while a write master is known and some node serves reads: {@code /health} says 200. */
   public static boolean healthy(RoutingSnapshot snapshot) {
     boolean readable = snapshot.table().nodes().stream()
-        .anyMatch(n -> snapshot.health().stateOf(n.name()) == NodeState.UP);
+        .anyMatch(n -> snapshot.health().stateOf(n.name()) == NodeState.UP)
+        || Router.panic(snapshot);
     return snapshot.master().isKnown() && readable;
   }
 
@@ -38,6 +40,7 @@ public final class HealthReport {
     ObjectNode root = JSON.createObjectNode();
     root.put("proxy", proxy);
     root.put("healthy", healthy(snapshot));
+    root.put("panicReads", Router.panic(snapshot));
     ObjectNode master = root.putObject("master");
     snapshot.master().node().ifPresentOrElse(n -> master.put("node", n), () -> master.putNull("node"));
     master.put("epoch", snapshot.master().epoch());
@@ -49,6 +52,7 @@ public final class HealthReport {
       ObjectNode n = list.addObject();
       n.put("name", h.node().name());
       n.put("state", h.verdict().state().name());
+      n.put("readPool", !h.traffic().outOfReadPool());
       n.put("why", h.verdict().why());
       n.put("master", snapshot.master().is(h.node().name()));
       n.put("http", h.node().http().toString());

@@ -632,9 +632,10 @@ final class ConfigReader {
         field("health", null, "timeout", ConfigReader::positiveDuration, Duration.ofSeconds(2));
     Integer fall = field("health", null, "fall", ConfigReader::count, 3);
     Integer rise = field("health", null, "rise", ConfigReader::count, 2);
+    Integer trafficFall = field("health", null, "trafficFall", ConfigReader::count, 3);
     String path = field("health", null, "path", ConfigReader::httpPath, DEFAULT_HEALTH_PATH);
-    return allValid(interval, timeout, fall, rise, path)
-        ? new Health(interval, timeout, fall, rise, path)
+    return allValid(interval, timeout, fall, rise, trafficFall, path)
+        ? new Health(interval, timeout, fall, rise, trafficFall, path)
         : null;
   }
 

@@ -58,7 +58,7 @@ final class KnownKeys {
           section("node", true, "http", "ssh", "priority", "weight", "state"),
           section("routing", false, "writes", "readYourWrites"),
           section("election", false, "mode", "master", "zookeeper", "failback", "onFailover"),
-          section("health", false, "interval", "timeout", "fall", "rise", "path"),
+          section("health", false, "interval", "timeout", "fall", "rise", "trafficFall", "path"),
           new Section(
               "backdoor",
               false,

@@ -93,9 +93,12 @@ public final class ProxyConfig {
   /**
    * {@code [health]}: the network probes.
    *
+   * @param trafficFall failures on live traffic in a row (no success between) before a node
+   *     leaves the read pool; it never makes a node DOWN, only probes do
    * @param path the HTTP path probed on each node
    */
-  public record Health(Duration interval, Duration timeout, int fall, int rise, String path) {}
+  public record Health(
+      Duration interval, Duration timeout, int fall, int rise, int trafficFall, String path) {}
 
   /** {@code backdoor.type}. */
   public enum BackdoorType {
@@ -279,6 +282,7 @@ public final class ProxyConfig {
     key(out, "timeout", Durations.format(health.timeout()));
     key(out, "fall", Integer.toString(health.fall()));
     key(out, "rise", Integer.toString(health.rise()));
+    key(out, "trafficFall", Integer.toString(health.trafficFall()));
     key(out, "path", health.path());
     section(out, "backdoor");
     key(out, "type", lower(backdoor.type()));

@@ -27,6 +27,7 @@ import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.HealthView;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.NodeState;
+import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.RoutingTable;
 import org.gerritproxy.routing.WriteMaster;
@@ -54,6 +55,9 @@ public final class ClusterView implements AutoCloseable {
   // Backdoor reads block (a database, a shared file system): never on the view's own thread.
   private final ExecutorService backdoorReader;
   private final AtomicBoolean reading = new AtomicBoolean();
+  private final Map<String, AtomicBoolean> succeededSinceFailure = new ConcurrentHashMap<>();
+  /** Nodes given a confirming probe since the last scheduled round; confined to the view thread. */
+  private final Set<String> confirmed = new java.util.HashSet<>();
 
   // Confined to the executor thread.
   private Map<String, NodeHealth> nodes = new LinkedHashMap<>();
@@ -163,17 +167,53 @@ public final class ClusterView implements AutoCloseable {
     });
   }
 
-  /** A proxied request could not reach the node (refused, reset): it is out until probes say. */
+  /**
+   * A proxied request failed on the node (refused, reset, an SSH channel closed without an exit
+   * status). Evidence, not a verdict: {@code health.trafficFall} of them in a row take the node
+   * out of the read pool, and each asks for a confirming probe; only probes can make it DOWN.
+   */
   public void trafficFailure(String nodeName, Throwable cause) {
     executor.execute(() -> {
       NodeHealth health = nodes.get(nodeName);
       if (health == null) {
         return;
       }
-      log.warn("Traffic to {} failed: {}", nodeName, cause.toString());
-      nodes.put(nodeName, health.withTrafficFailure(health.network().onTrafficFailure()));
+      AtomicBoolean succeeded = succeededSinceFailure.get(nodeName);
+      boolean succeededSince = succeeded != null && succeeded.getAndSet(false);
+      TrafficHysteresis next = health.traffic().onFailure(succeededSince, settings.trafficFall());
+      log.warn("Traffic to {} failed ({} in a row): {}", nodeName, next.failures(),
+          cause.toString());
+      if (next.outOfReadPool() && !health.traffic().outOfReadPool()) {
+        events.record("read-pool", nodeName + " takes no new reads: " + next.failures()
+            + " proxied requests in a row failed on it (last: " + cause + "); it stays "
+            + health.verdict().state() + " and comes back after " + settings.rise()
+            + " good probes");
+      }
+      nodes.put(nodeName, health.withTraffic(next));
       publish(snapshot.table());
+      confirm(health.node());
     });
+  }
+
+  /**
+   * A proxied request succeeded on the node: breaks a run of traffic failures. Called per request
+   * from the frontends' threads, so it only sets a flag, and only when it is not set already.
+   */
+  public void trafficSucceeded(String nodeName) {
+    AtomicBoolean flag = succeededSinceFailure.get(nodeName);
+    if (flag == null) {
+      flag = succeededSinceFailure.computeIfAbsent(nodeName, n -> new AtomicBoolean());
+    }
+    if (!flag.get()) {
+      flag.set(true);
+    }
+  }
+
+  /** At most one extra probe per node between two scheduled rounds, so a storm adds no load. */
+  private void confirm(Node node) {
+    if (confirmed.add(node.name())) {
+      probeNow(node);
+    }
   }
 
   private void schedule() {
@@ -225,19 +265,23 @@ public final class ClusterView implements AutoCloseable {
 
   private void tick() {
     backdoor.ifPresent(this::readBackdoor);
+    confirmed.clear();
     for (NodeHealth health : nodes.values()) {
-      Node node = health.node();
-      if (!probing.add(node.name())) {
-        continue; // the previous probe is still out; never pile them up
-      }
-      ProbeSettings s = settings;
-      probe.probe(node, s.path(), s.timeout()).whenComplete((result, error) -> {
-        probing.remove(node.name());
-        if (result != null) {
-          executor.execute(() -> applyProbe(node, result));
-        }
-      });
+      probeNow(health.node());
     }
+  }
+
+  private void probeNow(Node node) {
+    if (!probing.add(node.name())) {
+      return; // the previous probe is still out; never pile them up
+    }
+    ProbeSettings s = settings;
+    probe.probe(node, s.path(), s.timeout()).whenComplete((result, error) -> {
+      probing.remove(node.name());
+      if (result != null) {
+        executor.execute(() -> applyProbe(node, result));
+      }
+    });
   }
 
   private void applyProbe(Node probed, ProbeResult result) {
@@ -248,7 +292,14 @@ public final class ClusterView implements AutoCloseable {
     ProbeHysteresis next = result.ok()
         ? health.network().onSuccess(settings.rise())
         : health.network().onFailure(settings.fall());
-    nodes.put(probed.name(), health.withNetwork(next, result));
+    TrafficHysteresis traffic = result.ok()
+        ? health.traffic().onProbeSuccess(settings.rise())
+        : health.traffic().onProbeFailure();
+    if (health.traffic().outOfReadPool() && !traffic.outOfReadPool()) {
+      events.record("read-pool", probed.name() + " takes reads again: " + settings.rise()
+          + " good probes since live traffic failed on it");
+    }
+    nodes.put(probed.name(), health.withNetwork(next, traffic, result));
     publish(snapshot.table());
   }
 
@@ -262,6 +313,15 @@ public final class ClusterView implements AutoCloseable {
         events.record("node-state", e.getKey() + " is " + e.getValue() + " (was " + was + "): "
             + h.verdict().why());
       }
+    }
+    boolean panicBefore = Router.panic(before);
+    boolean panicNow = Router.panic(new RoutingSnapshot(table, health, before.master()));
+    if (panicNow != panicBefore) {
+      events.record("panic", panicNow
+          ? "panic reads: no node passes its health check, so reads go to the nodes that still"
+              + " answer (" + String.join(", ", health.answering().stream().sorted().toList())
+              + "); writes keep the master rules"
+          : "panic reads are over: a node passes its health check again");
     }
     WriteMaster master = electionDue(table, health)
         ? elector.next(before.master(), table, health)
@@ -299,8 +359,18 @@ public final class ClusterView implements AutoCloseable {
 
   private HealthView healthView() {
     Map<String, NodeState> states = new LinkedHashMap<>();
-    nodes.forEach((name, h) -> states.put(name, h.verdict().state()));
-    return new HealthView(states);
+    Set<String> outOfReadPool = new java.util.HashSet<>();
+    Set<String> answering = new java.util.HashSet<>();
+    nodes.forEach((name, h) -> {
+      states.put(name, h.verdict().state());
+      if (h.traffic().outOfReadPool()) {
+        outOfReadPool.add(name);
+      }
+      if (h.answering()) {
+        answering.add(name);
+      }
+    });
+    return new HealthView(states, outOfReadPool, answering);
   }
 
   private void runOnView(Runnable action) {

@@ -32,7 +32,7 @@ public final class NetworkProbe {
       if (!http.ok() || banner.isEmpty()) {
         return http;
       }
-      return ProbeResult.failure(http.at(), http.latency(), banner.get());
+      return ProbeResult.unhealthy(http.at(), http.latency(), banner.get());
     });
   }
 
@@ -59,7 +59,8 @@ public final class NetworkProbe {
             return ProbeResult.failure(start, latency, describe(error));
           }
           if (response.statusCode() != 200) {
-            return ProbeResult.failure(start, latency, "HTTP " + response.statusCode() + " from " + path);
+            return ProbeResult.unhealthy(start, latency,
+                "HTTP " + response.statusCode() + " from " + path);
           }
           return ProbeResult.success(start, latency);
         });

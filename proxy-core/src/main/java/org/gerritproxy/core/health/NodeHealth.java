@@ -15,6 +15,7 @@ import org.gerritproxy.routing.Reachability;
 public record NodeHealth(
     Node node,
     ProbeHysteresis network,
+    TrafficHysteresis traffic,
     Optional<ProbeResult> lastProbe,
     Optional<Instant> lastSeen,
     BackdoorReading backdoor,
@@ -22,29 +23,34 @@ public record NodeHealth(
 
   public static NodeHealth unprobed(Node node, BackdoorReading backdoor) {
     ProbeHysteresis network = ProbeHysteresis.initial();
-    return new NodeHealth(node, network, Optional.empty(), Optional.empty(), backdoor,
-        decide(node, network, Optional.empty(), backdoor));
+    return new NodeHealth(node, network, TrafficHysteresis.clean(), Optional.empty(),
+        Optional.empty(), backdoor, decide(node, network, Optional.empty(), backdoor));
   }
 
-  NodeHealth withNetwork(ProbeHysteresis next, ProbeResult probe) {
+  NodeHealth withNetwork(ProbeHysteresis next, TrafficHysteresis nextTraffic, ProbeResult probe) {
     Optional<Instant> seen = probe.ok() ? Optional.of(probe.at()) : lastSeen;
-    return new NodeHealth(node, next, Optional.of(probe), seen, backdoor,
+    return new NodeHealth(node, next, nextTraffic, Optional.of(probe), seen, backdoor,
         decide(node, next, Optional.of(probe), backdoor));
   }
 
-  NodeHealth withTrafficFailure(ProbeHysteresis next) {
-    return new NodeHealth(node, next, lastProbe, lastSeen, backdoor,
-        decide(node, next, lastProbe, backdoor));
+  NodeHealth withTraffic(TrafficHysteresis next) {
+    return new NodeHealth(node, network, next, lastProbe, lastSeen, backdoor, verdict);
   }
 
   NodeHealth withNode(Node changed) {
-    return new NodeHealth(changed, network, lastProbe, lastSeen, backdoor,
+    return new NodeHealth(changed, network, traffic, lastProbe, lastSeen, backdoor,
         decide(changed, network, lastProbe, backdoor));
   }
 
   NodeHealth withBackdoor(BackdoorReading reading) {
-    return new NodeHealth(node, network, lastProbe, lastSeen, reading,
+    return new NodeHealth(node, network, traffic, lastProbe, lastSeen, reading,
         decide(node, network, lastProbe, reading));
+  }
+
+  /** Fails its health check but its last probe got an HTTP answer: fit for panic reads. */
+  boolean answering() {
+    return verdict.state() != org.gerritproxy.routing.NodeState.UP
+        && lastProbe.map(ProbeResult::answered).orElse(false);
   }
 
   /** The rule's verdict, with the evidence of both channels when the network fails. */

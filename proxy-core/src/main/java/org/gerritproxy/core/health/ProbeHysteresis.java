@@ -29,12 +29,4 @@ public record ProbeHysteresis(Reachability reachability, int successes, int fail
         || failed >= fall;
     return new ProbeHysteresis(down ? Reachability.UNREACHABLE : Reachability.REACHABLE, 0, failed);
   }
-
-  /**
-   * A failure seen on live traffic (connection refused or reset): the node is out at once, as
-   * with HAProxy's {@code observe layer4} and {@code on-error mark-down}; probes bring it back.
-   */
-  public ProbeHysteresis onTrafficFailure() {
-    return new ProbeHysteresis(Reachability.UNREACHABLE, 0, failures + 1);
-  }
 }

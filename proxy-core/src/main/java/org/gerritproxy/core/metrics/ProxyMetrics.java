@@ -18,6 +18,7 @@ import org.gerritproxy.core.health.ClusterView;
 import org.gerritproxy.core.health.NodeHealth;
 import org.gerritproxy.http.AccessRecord;
 import org.gerritproxy.routing.NodeState;
+import org.gerritproxy.routing.Router;
 import org.gerritproxy.ssh.SshCommandRecord;
 
 /**
@@ -125,6 +126,23 @@ public final class ProxyMetrics {
           for (NodeHealth h : cluster.get().nodes()) {
             h.lastProbe().ifPresent(p -> cb.call(p.latency().toNanos() / 1e9, h.node().name(),
                 p.ok() ? "ok" : "failed"));
+          }
+        })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_panic_reads")
+        .help("1 while no node passes its health check and reads go to the nodes that still"
+            + " answer (panic reads), else 0.")
+        .callback(cb -> cb.call(Router.panic(cluster.get().snapshot()) ? 1 : 0))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_read_pool")
+        .help("1 for each node that takes new reads, 0 for one that live traffic took out of the"
+            + " read pool (it may still be UP and master).")
+        .labelNames("node")
+        .callback(cb -> {
+          for (NodeHealth h : cluster.get().nodes()) {
+            cb.call(h.traffic().outOfReadPool() ? 0 : 1, h.node().name());
           }
         })
         .register(registry);

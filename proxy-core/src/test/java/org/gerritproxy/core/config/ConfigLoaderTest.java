@@ -99,6 +99,7 @@ class ConfigLoaderTest {
               timeout = 250ms
               fall = 5
               rise = 4
+              trafficFall = 6
               path = /config/server/healthcheck~status
             [backdoor]
               type = jdbc
@@ -168,6 +169,7 @@ class ConfigLoaderTest {
                 Duration.ofMillis(250),
                 5,
                 4,
+                6,
                 "/config/server/healthcheck~status"));
     assertThat(c.backdoor().type()).isEqualTo(BackdoorType.JDBC);
     assertThat(c.backdoor().url()).contains("jdbc:postgresql://db/gerrit");
@@ -233,7 +235,7 @@ class ConfigLoaderTest {
     assertThat(c.health())
         .isEqualTo(
             new ProxyConfig.Health(
-                Duration.ofSeconds(1), Duration.ofSeconds(2), 3, 2, "/config/server/version"));
+                Duration.ofSeconds(1), Duration.ofSeconds(2), 3, 2, 3, "/config/server/version"));
     assertThat(c.backdoor())
         .isEqualTo(
             new ProxyConfig.Backdoor(

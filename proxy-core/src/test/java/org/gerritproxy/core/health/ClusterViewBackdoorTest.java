@@ -68,7 +68,7 @@ class ClusterViewBackdoorTest {
         new Endpoint("127.0.0.1", dead), 0, 1, AdminState.ACTIVE);
     RoutingTable table = tableOf(node);
     view = new ClusterView(table,
-        new ProbeSettings(Duration.ofMillis(100), Duration.ofMillis(300), 1, 1, "/"),
+        new ProbeSettings(Duration.ofMillis(100), Duration.ofMillis(300), 1, 1, 3, "/"),
         new NetworkProbe(HttpClient.newHttpClient(), clock), WriteMasterElector.alone(),
         new EventLog(clock, 100), clock, Optional.of(backdoor), Duration.ofMillis(500));
     view.start();
