@@ -29,6 +29,9 @@ final class TcpRelay implements AutoCloseable {
   });
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
+  private volatile long bytesPerSecond;
+  private final java.util.concurrent.atomic.AtomicLong delivered =
+      new java.util.concurrent.atomic.AtomicLong();
 
   TcpRelay(InetSocketAddress target) throws IOException {
     this.target = target;
@@ -48,6 +51,31 @@ final class TcpRelay implements AutoCloseable {
 
   void heal() {
     cut = false;
+  }
+
+  /**
+   * Resets every open connection (an RST, as a stateful firewall or a crashed load balancer
+   * sends), while new connections still go through: a glitch, not a split.
+   */
+  void reset() {
+    for (Socket s : open) {
+      try {
+        s.setSoLinger(true, 0);
+      } catch (IOException ignored) {
+        // closed already
+      }
+      closeQuietly(s);
+    }
+  }
+
+  /** Bytes passed from the target back to the relay's clients so far. */
+  long delivered() {
+    return delivered.get();
+  }
+
+  /** Slows the target's answers down to about this many bytes a second; 0 for full speed. */
+  void throttle(long bytesPerSecond) {
+    this.bytesPerSecond = bytesPerSecond;
   }
 
   private void acceptLoop() {
@@ -72,19 +100,28 @@ final class TcpRelay implements AutoCloseable {
       }
       open.add(client);
       open.add(backend);
-      threads.execute(() -> pipe(client, backend));
-      threads.execute(() -> pipe(backend, client));
+      threads.execute(() -> pipe(client, backend, false));
+      threads.execute(() -> pipe(backend, client, true));
     }
   }
 
-  private void pipe(Socket from, Socket to) {
+  private void pipe(Socket from, Socket to, boolean answers) {
     byte[] buffer = new byte[16384];
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       int n;
-      while ((n = in.read(buffer)) >= 0) {
+      while ((n = in.read(buffer, 0, answers && bytesPerSecond > 0 ? 4096 : buffer.length)) >= 0) {
         out.write(buffer, 0, n);
         out.flush();
+        if (answers) {
+          delivered.addAndGet(n);
+          long rate = bytesPerSecond;
+          if (rate > 0) {
+            Thread.sleep(Math.max(1, n * 1000L / rate));
+          }
+        }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (IOException e) {
       // one side went away; close both below
     } finally {
