@@ -84,11 +84,6 @@ public final class HttpRequestClassifier {
     List<String> segs = segments(rawPath);
     int n = segs.size();
 
-    if (isLogin(segs)) {
-      // Before the git endpoints, as in Gerrit, which binds its login servlet first: a project
-      // named "login" is not fetched at /login/info/refs but only at /a/login/... or /p/login/...
-      return Classification.write(LOGIN, Optional.empty());
-    }
     if (n >= 2 && segs.get(n - 2).equals("info") && segs.get(n - 1).equals("refs")) {
       Optional<String> project = project(segs.subList(0, n - 2));
       List<String> services = queryValues(rawQuery, "service");
@@ -106,6 +101,11 @@ public final class HttpRequestClassifier {
     }
     if (n >= 1 && segs.get(n - 1).equals(UPLOAD_PACK) && (readMethod || m.equals("POST"))) {
       return Classification.read(UPLOAD_PACK, project(segs.subList(0, n - 1)));
+    }
+    if (isLogin(segs)) {
+      // After the git endpoints, as Gerrit 3.10 judges them: it serves /login/info/refs to git
+      // (a project named "login"), not to its login servlet (LoginThroughProxyTest).
+      return Classification.write(LOGIN, Optional.empty());
     }
     if (m.equals("POST") && isSubmit(segs)) {
       String changeId = segs.get(n - 1).equals("submit") && segs.get(n - 3).equals("changes")
@@ -128,7 +128,8 @@ public final class HttpRequestClassifier {
    * write here. The paths: {@code /login} and everything below it (bound by {@code
    * BecomeAnyAccountModule}, {@code HttpAuthModule}, {@code LdapAuthModule}, {@code
    * HttpsClientSslCertModule}, {@code OAuthModule} and {@code OpenIdModule}), and the provider
-   * callbacks in {@link #LOGIN_CALLBACKS}; none of them exists under {@code /a/}. A segment's
+   * callbacks in {@link #LOGIN_CALLBACKS}; none of them exists under {@code /a/}, and a git
+   * endpoint below {@code /login/} is git's, judged before this. A segment's
    * {@code ;parameters} are ignored, since the server may ignore them when it maps the path: when
    * in doubt, a write.
    */

@@ -106,9 +106,12 @@ class HttpRequestClassifierTest {
           GET     | /OpenID;x=1                                                    | WRITE  | login            | -
           GET     | http://gerrit.example.com/login/?action=create_account         | WRITE  | login            | -
           GET     | https://gerrit.example.com/oauth?code=x                        | WRITE  | login            | -
-          # Gerrit binds /login/* before its git servlet: a project "login" is fetched only under /a/ or /p/
-          GET     | /login/info/refs?service=git-upload-pack                       | WRITE  | login            | -
-          POST    | /login/git-upload-pack                                         | WRITE  | login            | -
+          # Gerrit 3.10 serves git endpoints below /login/ to git: a project named "login" (LoginThroughProxyTest)
+          GET     | /login/info/refs?service=git-upload-pack                       | READ   | git-upload-pack  | login
+          POST    | /login/git-upload-pack                                         | READ   | git-upload-pack  | login
+          GET     | /login/info/refs?service=git-receive-pack                      | WRITE  | git-receive-pack | login
+          GET     | /login/sub/info/refs                                           | READ   | git-upload-pack  | login/sub
+          POST    | /login/changes/1/submit                                        | WRITE  | login            | -
           GET     | /a/login/info/refs?service=git-upload-pack                     | READ   | git-upload-pack  | login
           GET     | /p/login/info/refs?service=git-upload-pack                     | READ   | git-upload-pack  | login
           POST    | /a/login/git-upload-pack                                       | READ   | git-upload-pack  | login
