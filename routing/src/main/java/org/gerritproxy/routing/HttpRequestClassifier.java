@@ -13,10 +13,10 @@ import java.util.Set;
  * DESIGN.md. Never throws for a non-null input: whatever a client sends yields a classification.
  *
  * <p>Labels, for logs and metrics: {@code git-upload-pack}, {@code git-receive-pack}, {@code
- * submit}, {@code rest} (REST API under {@code /a/}, {@code /changes/}, {@code /projects/}, ...,
- * and every other write), {@code web} (other reads: the web UI, its assets, documentation), and
- * for refusals {@code method} (a method the proxy does not forward) and {@code target} (a
- * request-target that is not a path).
+ * submit}, {@code login} (Gerrit's login flows, writes whatever their method), {@code rest} (REST
+ * API under {@code /a/}, {@code /changes/}, {@code /projects/}, ..., and every other write), {@code
+ * web} (other reads: the web UI, its assets, documentation), and for refusals {@code method} (a
+ * method the proxy does not forward) and {@code target} (a request-target that is not a path).
  *
  * <p>The path is judged as a servlet container would see it: each segment percent-decoded on its
  * own (so {@code %2F} stays inside a project name), empty segments dropped and dot segments
@@ -33,6 +33,16 @@ public final class HttpRequestClassifier {
   private static final Set<String> REST_ROOTS =
       Set.of("accounts", "access", "changes", "config", "groups", "projects", "plugins");
 
+  /**
+   * Single-segment paths at which Gerrit 3.10 completes a login: {@code /oauth}, the OAuth
+   * provider's redirect back ({@code OAuthModule}, or {@code OpenIdModule} for OAuth over OpenID),
+   * and {@code /OpenID}, the OpenID provider's ({@code OpenIdServiceImpl.RETURN_URL}). Gerrit maps
+   * them case-sensitively and exactly, so this set does too. {@code /login} is judged apart, since
+   * Gerrit maps everything below it as well.
+   */
+  private static final Set<String> LOGIN_CALLBACKS = Set.of("oauth", "OpenID");
+
+  private static final String LOGIN = "login";
   private static final String UPLOAD_PACK = "git-upload-pack";
   private static final String RECEIVE_PACK = "git-receive-pack";
 
@@ -92,6 +102,11 @@ public final class HttpRequestClassifier {
     if (n >= 1 && segs.get(n - 1).equals(UPLOAD_PACK) && (readMethod || m.equals("POST"))) {
       return Classification.read(UPLOAD_PACK, project(segs.subList(0, n - 1)));
     }
+    if (isLogin(segs)) {
+      // After the git endpoints, as Gerrit 3.10 judges them: it serves /login/info/refs to git
+      // (a project named "login"), not to its login servlet (LoginThroughProxyTest).
+      return Classification.write(LOGIN, Optional.empty());
+    }
     if (m.equals("POST") && isSubmit(segs)) {
       String changeId = segs.get(n - 1).equals("submit") && segs.get(n - 3).equals("changes")
           ? segs.get(n - 2)
@@ -103,6 +118,32 @@ public final class HttpRequestClassifier {
     }
     boolean rest = n >= 1 && (segs.get(0).equals("a") || REST_ROOTS.contains(segs.get(0)));
     return Classification.read(rest ? "rest" : "web", Optional.empty());
+  }
+
+  /**
+   * A request to Gerrit's login flows. Most of them log the user in on a GET (the development
+   * login, HTTP and client-certificate logins, a provider's redirect back), a HEAD runs the same
+   * code and the OAuth filter takes any method; and a brand-new user's first login creates the
+   * account in All-Users, which on a node other than the master would race. So any method is a
+   * write here. The paths: {@code /login} and everything below it (bound by {@code
+   * BecomeAnyAccountModule}, {@code HttpAuthModule}, {@code LdapAuthModule}, {@code
+   * HttpsClientSslCertModule}, {@code OAuthModule} and {@code OpenIdModule}), and the provider
+   * callbacks in {@link #LOGIN_CALLBACKS}; none of them exists under {@code /a/}, and a git
+   * endpoint below {@code /login/} is git's, judged before this. A segment's
+   * {@code ;parameters} are ignored, since the server may ignore them when it maps the path: when
+   * in doubt, a write.
+   */
+  private static boolean isLogin(List<String> segs) {
+    if (segs.isEmpty()) {
+      return false;
+    }
+    String first = withoutParameters(segs.get(0));
+    return first.equals(LOGIN) || (segs.size() == 1 && LOGIN_CALLBACKS.contains(first));
+  }
+
+  private static String withoutParameters(String segment) {
+    int semicolon = segment.indexOf(';');
+    return semicolon < 0 ? segment : segment.substring(0, semicolon);
   }
 
   /** {@code .../changes/{id}/submit} or {@code .../changes/{id}/revisions/{rev}/submit}. */

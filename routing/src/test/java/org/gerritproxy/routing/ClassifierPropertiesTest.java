@@ -9,6 +9,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Property-based fuzzing of both classifiers (jqwik): whatever a client sends, classification
@@ -23,7 +24,8 @@ class ClassifierPropertiesTest {
       "/", "//", "/a/", "a", "p", "my/project", ".git", "/info/refs", "?service=", "&",
       "git-upload-pack", "git-receive-pack", "git-upload-archive", "/changes/", "/revisions/",
       "/submit", "~", "%2F", "%2f", "%", "%zz", "%C3%A9", "%FF", "%00", "#", ";", "..", "+",
-      "http://", "https://h:1", "*", "é", "\uD800", "\u0000", " ", "\t");
+      "http://", "https://h:1", "*", "é", "\uD800", "\u0000", " ", "\t", "login", "/login/",
+      "oauth", "OpenID");
 
   private static final List<String> COMMAND_PIECES = List.of(
       "git-upload-pack", "git-receive-pack", "git-upload-archive", "git", "upload-pack", "gerrit",
@@ -32,7 +34,7 @@ class ClassifierPropertiesTest {
       "\"unterminated", "--", "-", ";", "|", "&&", "\u0000", "日本");
 
   private static final List<String> LABELS = List.of(
-      "git-upload-pack", "git-receive-pack", "submit", "rest", "web", "method", "target");
+      "git-upload-pack", "git-receive-pack", "submit", "login", "rest", "web", "method", "target");
 
   @Property(shrinking = ShrinkingMode.BOUNDED)
   void everyHttpRequestGetsAClass(@ForAll("methods") String method, @ForAll("targets") String uri) {
@@ -52,6 +54,41 @@ class ClassifierPropertiesTest {
     if (!List.of("GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH").contains(m)) {
       assertThat(c.requestClass()).isEqualTo(RequestClass.REFUSED);
     }
+  }
+
+  /**
+   * Whatever follows {@code /login}, and whatever the method: when the path the server will see
+   * starts with the segment {@code login} and is no git endpoint (those belong to a project named
+   * "login"; the table has them), the request is a write; when it does not start so ({@code
+   * /loginx}, {@code /login/..}) nor names a provider's callback ({@code /login/../oauth}), the
+   * label is not {@code login}. The statistics make sure that both cases are tried, neither passing vacuously.
+   */
+  @Property(shrinking = ShrinkingMode.BOUNDED)
+  void everyRequestUnderLoginIsAWrite(
+      @ForAll("forwardedMethods") String method, @ForAll("afterLogin") String rest) {
+    String uri = "/login" + rest;
+    String path = uri.strip().split("[?#]", 2)[0]; // as the classifier reads a request-target
+    List<String> segs = HttpRequestClassifier.segments(path);
+    int n = segs.size();
+    String first = n == 0 ? "" : segs.get(0).split(";", 2)[0];
+    boolean gitEndpoint = n >= 2 && segs.get(n - 2).equals("info") && segs.get(n - 1).equals("refs")
+        || n >= 1 && (segs.get(n - 1).equals("git-upload-pack") || segs.get(n - 1).equals("git-receive-pack"));
+    boolean underLogin = first.equals("login") && !gitEndpoint;
+    boolean callback = n == 1 && (first.equals("oauth") || first.equals("OpenID"));
+    Statistics.label("under /login").collect(underLogin);
+
+    Classification c = HttpRequestClassifier.classify(method, uri);
+
+    if (underLogin) {
+      assertThat(c.requestClass()).as(uri).isEqualTo(RequestClass.WRITE);
+      assertThat(c.label()).as(uri).isEqualTo("login");
+    } else if (!callback && !gitEndpoint) {
+      assertThat(c.label()).as(uri).isNotEqualTo("login");
+    }
+    Statistics.label("under /login").coverage(coverage -> {
+      coverage.check(true).percentage(p -> p > 25);
+      coverage.check(false).percentage(p -> p > 5);
+    });
   }
 
   @Property(shrinking = ShrinkingMode.BOUNDED)
@@ -85,6 +122,17 @@ class ClassifierPropertiesTest {
         Arbitraries.of("GET", "get", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH",
             "CONNECT", "TRACE", "PRI", " GET ", ""),
         anyText());
+  }
+
+  @Provide
+  Arbitrary<String> forwardedMethods() {
+    return Arbitraries.of("GET", "get", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH");
+  }
+
+  /** What may follow {@code /login}: half of it starts a new segment, the rest may not. */
+  @Provide
+  Arbitrary<String> afterLogin() {
+    return Arbitraries.oneOf(pieces(URL_PIECES), pieces(URL_PIECES).map(s -> "/" + s));
   }
 
   @Provide

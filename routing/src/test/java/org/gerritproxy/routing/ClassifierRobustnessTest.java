@@ -50,7 +50,8 @@ class ClassifierRobustnessTest {
 
       assertThat(c).as("%s %s", method, uri).isNotNull();
       assertThat(c.requestClass()).isNotNull();
-      assertThat(c.label()).isIn("git-upload-pack", "git-receive-pack", "submit", "rest", "web", "method", "target");
+      assertThat(c.label()).isIn("git-upload-pack", "git-receive-pack", "submit", "login", "rest", "web",
+          "method", "target");
     }
   }
 

@@ -80,7 +80,60 @@ class HttpRequestClassifierTest {
           delete  | /a/groups/x                                                    | WRITE  | rest             | -
           POST    | /project/info/refs?service=git-upload-pack                     | WRITE  | rest             | -
           PUT     | /project/git-upload-pack                                       | WRITE  | rest             | -
-          POST    | /login/                                                        | WRITE  | rest             | -
+          # Gerrit 3.10's login flows write on a GET (a new user's account): /login and below, /oauth, /OpenID
+          GET     | /login                                                         | WRITE  | login            | -
+          GET     | /login/                                                        | WRITE  | login            | -
+          GET     | /login/?action=create_account                                  | WRITE  | login            | -
+          GET     | /login/?user_name=admin                                        | WRITE  | login            | -
+          GET     | /login?account_id=1000000                                      | WRITE  | login            | -
+          GET     | /login/%2Fc%2Fproject%2F%2B%2F123                              | WRITE  | login            | -
+          GET     | /login/dashboard/self                                          | WRITE  | login            | -
+          HEAD    | /login/?action=create_account                                  | WRITE  | login            | -
+          OPTIONS | /login/                                                        | WRITE  | login            | -
+          get     | /login/?action=create_account                                  | WRITE  | login            | -
+          POST    | /login/                                                        | WRITE  | login            | -
+          GET     | /oauth?code=4%2F0Adeu5B&state=xyz                              | WRITE  | login            | -
+          GET     | /oauth                                                         | WRITE  | login            | -
+          GET     | /oauth/                                                        | WRITE  | login            | -
+          GET     | /OpenID?gerrit.mode=SIGN_IN&openid.mode=id_res                 | WRITE  | login            | -
+          POST    | /OpenID                                                        | WRITE  | login            | -
+          # ... however the path is spelled
+          GET     | /%6Cogin/?action=create_account                                | WRITE  | login            | -
+          GET     | //login//?action=create_account                                | WRITE  | login            | -
+          GET     | /changes/../login/?action=create_account                       | WRITE  | login            | -
+          GET     | /./oauth?code=x                                                | WRITE  | login            | -
+          GET     | /login;jsessionid=1?action=create_account                      | WRITE  | login            | -
+          GET     | /OpenID;x=1                                                    | WRITE  | login            | -
+          GET     | http://gerrit.example.com/login/?action=create_account         | WRITE  | login            | -
+          GET     | https://gerrit.example.com/oauth?code=x                        | WRITE  | login            | -
+          # Gerrit 3.10 serves git endpoints below /login/ to git: a project named "login" (LoginThroughProxyTest)
+          GET     | /login/info/refs?service=git-upload-pack                       | READ   | git-upload-pack  | login
+          POST    | /login/git-upload-pack                                         | READ   | git-upload-pack  | login
+          GET     | /login/info/refs?service=git-receive-pack                      | WRITE  | git-receive-pack | login
+          GET     | /login/sub/info/refs                                           | READ   | git-upload-pack  | login/sub
+          POST    | /login/changes/1/submit                                        | WRITE  | login            | -
+          GET     | /a/login/info/refs?service=git-upload-pack                     | READ   | git-upload-pack  | login
+          GET     | /p/login/info/refs?service=git-upload-pack                     | READ   | git-upload-pack  | login
+          POST    | /a/login/git-upload-pack                                       | READ   | git-upload-pack  | login
+          POST    | /a/login/git-receive-pack                                      | WRITE  | git-receive-pack | login
+          GET     | /team/login/info/refs?service=git-upload-pack                  | READ   | git-upload-pack  | team/login
+          # look-alikes Gerrit does not log in at stay reads
+          GET     | /a/login                                                       | READ   | rest             | -
+          GET     | /a/login/?action=create_account                                | READ   | rest             | -
+          GET     | /a/oauth?code=x                                                | READ   | rest             | -
+          GET     | /projects/login                                                | READ   | rest             | -
+          GET     | /accounts/login                                                | READ   | rest             | -
+          GET     | /loginx                                                        | READ   | web              | -
+          GET     | /Login/                                                        | READ   | web              | -
+          GET     | /LOGIN/?action=create_account                                  | READ   | web              | -
+          GET     | /oauth/callback                                                | READ   | web              | -
+          GET     | /openid                                                        | READ   | web              | -
+          GET     | /OpenID.XRDS                                                   | READ   | web              | -
+          GET     | /c/login/+/123                                                 | READ   | web              | -
+          GET     | /q/status:open?redirect=/login/                                | READ   | web              | -
+          GET     | /login/..                                                      | READ   | web              | -
+          GET     | /logout                                                        | READ   | web              | -
+          GET     | /register                                                      | READ   | web              | -
           # other reads
           GET     | /a/changes/?q=status:open                                      | READ   | rest             | -
           GET     | /changes/123/detail                                            | READ   | rest             | -
