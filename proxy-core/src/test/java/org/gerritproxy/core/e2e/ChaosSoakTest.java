@@ -55,6 +55,11 @@ class ChaosSoakTest {
   private static final Duration SOAK = Durations.parse(System.getProperty("chaos.duration", "75s"));
   /** The longest a write may take to reach its node after the proxy chose it (see WriteAudit). */
   private static final Duration ROUTING_LAG = Duration.ofSeconds(3);
+  /**
+   * How long after a fault ends a failover still counts as its doing: a node started again, or
+   * healed, is seen UP within a few probe intervals and heartbeats (250 ms, staleAfter 2 s).
+   */
+  private static final Duration FAULT_GRACE = Duration.ofSeconds(10);
   /** Idle connections to the nodes are kept 15 s by the HTTP frontend; wait them out. */
   private static final Duration POOL_IDLE = Duration.ofSeconds(16);
   /** See the README's "Chaos soak": live heap may grow this much before it counts as a leak. */
@@ -248,6 +253,7 @@ class ChaosSoakTest {
     List<Path> staleLocks;
     List<String> journal;
     List<MasterTimeline.Tenure> tenures;
+    List<FaultSpans.Span> faultSpans;
     MasterTimeline timeline = new MasterTimeline(() -> proxy.process().cluster().snapshot().master(),
         SOAK.plus(Duration.ofMinutes(10)));
     try (FaultScheduler faultsOn = new FaultScheduler(seed, cluster.nodes(), links, proxy)) {
@@ -281,6 +287,7 @@ class ChaosSoakTest {
           .isEmpty();
       faults = faultsOn.counts();
       journal = faultsOn.journal();
+      faultSpans = faultsOn.spans();
     } finally {
       timeline.close();
     }
@@ -321,16 +328,21 @@ class ChaosSoakTest {
     Duration maxLag = verdicts.stream().map(WriteAudit.Verdict::lagAfterTenure)
         .max(Duration::compareTo).orElse(Duration.ZERO);
 
+    // Failovers without a fault: the master moved off a node that no fault had touched.
+    List<FaultSpans.Unexplained> faultless = FaultSpans.unexplained(tenures, faultSpans,
+        FAULT_GRACE);
+
     ClientFailures failures = ledger.failures;
     Map<String, Integer> byKind = failures.countsByKind();
     long epochs = tenures.stream().map(MasterTimeline.Tenure::epoch).distinct().count();
     String summary = String.format("chaos soak: seed=%d soak=%s (to restored: %ds) pushes acknowledged=%d lost=%d"
             + " receive-packs audited=%d writes on non-masters=%d (max lag after a tenure %d ms)"
             + " reads ok=%s client failures=%d %s faults=%s master changes=%d epochs=%d"
+            + " failovers without a fault=%d"
             + " heap=%d->%d MB threads=%d->%d fds=%d->%d stale ref locks removed=%d took=%ds",
         seed, Durations.format(SOAK), soakTook.toSeconds(), acked.size(), lost.size(), verdicts.size(), offMaster.size(),
         maxLag.toMillis(), readsOk(ledger), failures.all().size(), byKind, faults,
-        tenures.size() - 1, epochs, before.heapMegabytes(), after.heapMegabytes(),
+        tenures.size() - 1, epochs, faultless.size(), before.heapMegabytes(), after.heapMegabytes(),
         before.threads(), after.threads(), before.fds(), after.fds(), staleLocks.size(),
         Duration.between(started, Instant.now()).toSeconds());
     System.out.println(summary);
@@ -343,6 +355,8 @@ class ChaosSoakTest {
     soft.assertThat(verdicts).as("pushes found in the nodes' logs").isNotEmpty();
     soft.assertThat(offMaster).as("pushes taken by a node that was not master (seed " + seed
         + "); master timeline " + tenures).isEmpty();
+    soft.assertThat(faultless).as("failovers without a fault: the master moved off a node no"
+        + " fault had touched (seed " + seed + "); faults " + faultSpans).isEmpty();
     soft.assertThat(failures.ofKind(ClientFailures.UNCLEAR))
         .as("client failures without a clear message (seed " + seed + ")").isEmpty();
     soft.assertThat(failures.ofKind("hang")).as("clients that hung (seed " + seed + ")").isEmpty();

@@ -56,6 +56,7 @@ final class FaultScheduler implements AutoCloseable {
   private final Map<String, String> nodeLines = new TreeMap<>();
   private final List<String> journal = new ArrayList<>();
   private final Map<String, Integer> counts = new TreeMap<>();
+  private final FaultSpans spans = new FaultSpans();
 
   FaultScheduler(long seed, List<GerritNode> nodes, Map<String, Link> links, TwoChannelProxy proxy) {
     this.seed = seed;
@@ -109,6 +110,7 @@ final class FaultScheduler implements AutoCloseable {
       return;
     }
     life.put(node.name(), Life.KILLED);
+    spans.begin(node.name(), "kill", Instant.now());
     node.kill();
     count("kill -9");
     note("kill -9 " + node.name() + "; restart in " + downFor + " ms");
@@ -126,6 +128,7 @@ final class FaultScheduler implements AutoCloseable {
     try {
       node.start();
       count("restart");
+      spans.end(node.name(), "kill", Instant.now());
       note("started " + node.name() + " again in "
           + Duration.between(began, Instant.now()).toMillis() + " ms");
       synchronized (this) {
@@ -145,6 +148,7 @@ final class FaultScheduler implements AutoCloseable {
       return;
     }
     cut.put(node.name(), true);
+    spans.begin(node.name(), "cut", Instant.now());
     links.get(node.name()).cut();
     count("cut");
     note("cut the proxy's links to " + node.name() + " for " + holdFor + " ms");
@@ -155,6 +159,7 @@ final class FaultScheduler implements AutoCloseable {
     if (cut.get(node.name())) {
       links.get(node.name()).heal();
       cut.put(node.name(), false);
+      spans.end(node.name(), "cut", Instant.now());
       count("heal");
       note("healed the links to " + node.name());
     }
@@ -172,6 +177,11 @@ final class FaultScheduler implements AutoCloseable {
     String next = now.contains(line) ? now.replace(line, "") : now + line;
     nodeLines.put(node.name(), next);
     boolean ok = reload();
+    if (ok && now.contains(line)) {
+      spans.end(node.name(), what, Instant.now());
+    } else if (ok) {
+      spans.begin(node.name(), what, Instant.now());
+    }
     count("reload");
     note("reload: " + what + " of " + node.name() + " " + (now.contains(line) ? "off" : "on")
         + (ok ? "" : " (REFUSED)"));
@@ -199,10 +209,17 @@ final class FaultScheduler implements AutoCloseable {
       cut.replaceAll((k, v) -> false);
       nodeLines.clear();
       reload();
+      Instant now = Instant.now();
+      for (GerritNode node : nodes) {
+        for (String kind : List.of("cut", "drain", "weight")) {
+          spans.end(node.name(), kind, now);
+        }
+      }
     }
     for (GerritNode node : nodes) {
       if (!node.isRunning()) {
         node.start();
+        spans.end(node.name(), "kill", Instant.now());
         count("restart");
         note("started " + node.name() + " again (restore)");
       }
@@ -224,6 +241,11 @@ final class FaultScheduler implements AutoCloseable {
     synchronized (counts) {
       counts.merge(what, 1, Integer::sum);
     }
+  }
+
+  /** When each node was under a fault, for telling failovers with a cause from those without. */
+  List<FaultSpans.Span> spans() {
+    return spans.all();
   }
 
   long seed() {
