@@ -26,6 +26,7 @@ import java.util.Optional;
 import org.gerritproxy.routing.Classification;
 import org.gerritproxy.routing.HttpRequestClassifier;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RequestClass;
 import org.gerritproxy.routing.RouteDecision;
 import org.gerritproxy.routing.Router;
@@ -159,8 +160,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     e.sessionKey = SessionKey.forHttp(
         request.headers().get(HttpHeaderNames.COOKIE), authorization, clientIp);
     RoutingSnapshot snapshot = server.snapshot();
-    boolean readFromMaster =
-        server.recentWrites().wroteWithin(e.sessionKey, snapshot.table().routing().readYourWrites());
+    boolean readFromMaster = server.readYourWrites().readsFromMaster(
+        ReadYourWrites.writer(e.user, e.sessionKey), snapshot.table().routing().readYourWrites());
     RouteDecision decision = Router.decide(e.classification, e.sessionKey, readFromMaster, snapshot);
     if (decision instanceof RouteDecision.Refuse refusal) {
       refuse(e, refusal);
@@ -337,6 +338,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (exchange != e) {
       return;
     }
+    RequestClass c = e.classification == null ? null : e.classification.requestClass();
+    // The receive-pack advertisement is a GET of class WRITE: only what can change state counts.
+    // Noted now that the node has answered, before the client sees the response end, so that a
+    // read the client sends right after it is already routed to the master.
+    if ((c == RequestClass.WRITE || c == RequestClass.SUBMIT) && !e.isSafeMethod()
+        && e.status < 400) {
+      server.readYourWrites().wrote(ReadYourWrites.writer(e.user, e.sessionKey),
+          server.snapshot().table().routing().readYourWrites());
+    }
     if (!e.requestReceived) {
       // Answered before the body was all sent: the rest is dropped, and with it the connection.
       e.discardBody = true;
@@ -374,12 +384,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     e.responseDone = true;
-    RequestClass c = e.classification == null ? null : e.classification.requestClass();
-    // The receive-pack advertisement is a GET of class WRITE: only what can change state counts.
-    if ((c == RequestClass.WRITE || c == RequestClass.SUBMIT) && !e.isSafeMethod()
-        && e.status < 400 && e.outcome == AccessRecord.Outcome.COMPLETED) {
-      server.recentWrites().recordWrite(e.sessionKey);
-    }
     if (!e.requestReceived) {
       e.discardBody = true;
       read();

@@ -1,6 +1,5 @@
 package org.gerritproxy.http;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -34,6 +33,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +55,7 @@ public final class HttpProxyServer {
   private final BackendObserver observer;
   /** Replaced whole when the certificate files change; each new connection reads it once. */
   private volatile SslContext serverTls;
-  private final RecentWrites recentWrites = new RecentWrites(Ticker.systemTicker());
+  private final ReadYourWrites readYourWrites;
 
   private final boolean epoll = Epoll.isAvailable();
   private EventLoopGroup group;
@@ -72,9 +72,19 @@ public final class HttpProxyServer {
    */
   public HttpProxyServer(
       HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots, BackendObserver observer) {
+    this(settings, snapshots, observer, ReadYourWrites.onSystemClock());
+  }
+
+  /**
+   * @param readYourWrites who wrote recently; shared with the SSH frontend, so that a user's
+   *     write over either sends that user's reads over both to the master
+   */
+  public HttpProxyServer(HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots,
+      BackendObserver observer, ReadYourWrites readYourWrites) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
     this.observer = Objects.requireNonNull(observer, "observer");
+    this.readYourWrites = Objects.requireNonNull(readYourWrites, "readYourWrites");
     this.serverTls = settings.isHttps() ? serverTls(settings) : null;
   }
 
@@ -240,8 +250,8 @@ public final class HttpProxyServer {
     return connections;
   }
 
-  RecentWrites recentWrites() {
-    return recentWrites;
+  ReadYourWrites readYourWrites() {
+    return readYourWrites;
   }
 
   boolean isDraining() {

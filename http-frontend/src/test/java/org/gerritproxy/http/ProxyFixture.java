@@ -15,6 +15,7 @@ import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.HealthView;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.NodeState;
+import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RoutingSettings;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.RoutingTable;
@@ -44,6 +45,8 @@ abstract class ProxyFixture {
   final List<TestBackend> backends = new ArrayList<>();
   final AtomicReference<RoutingSnapshot> snapshot = new AtomicReference<>();
   final RecordingObserver observer = new RecordingObserver();
+  /** Who wrote recently, as the SSH frontend would share it. */
+  final ReadYourWrites readYourWrites = ReadYourWrites.onSystemClock();
   HttpProxyServer proxy;
   InetSocketAddress address;
 
@@ -77,7 +80,7 @@ abstract class ProxyFixture {
   }
 
   void startProxy(HttpFrontendSettings settings) throws Exception {
-    proxy = new HttpProxyServer(settings, snapshot::get, observer);
+    proxy = new HttpProxyServer(settings, snapshot::get, observer, readYourWrites);
     address = proxy.start();
   }
 

@@ -2,11 +2,15 @@ package org.gerritproxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.Rendezvous;
 import org.gerritproxy.routing.SessionKey;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,6 +89,52 @@ class RoutingTest extends ProxyFixture {
   }
 
   @Test
+  void aUserReadsFromTheMasterAfterAWriteMadeInAnotherSession() throws Exception {
+    String user = userStickyNotOn("gerrit-1");
+    String auth = "Authorization: " + basic(user) + "\r\n";
+    assertThat(get("/a/changes/1", auth).header("X-Gerrit-Proxy-Node"))
+        .isPresent().get().isNotEqualTo("gerrit-1");
+    try (RawHttp c = client()) {
+      c.send("PUT /a/changes/1/topic HTTP/1.1\r\nHost: x\r\nCookie: GerritAccount=elsewhere\r\n"
+          + auth + "Content-Length: 2\r\n\r\n{}");
+      assertThat(c.read().status()).isEqualTo(200);
+    }
+
+    assertThat(get("/a/changes/1", auth).header("X-Gerrit-Proxy-Node")).contains("gerrit-1");
+  }
+
+  @Test
+  void aUsersWriteOverSshSendsTheirHttpReadsToTheMaster() throws Exception {
+    String user = userStickyNotOn("gerrit-1");
+    String auth = "Authorization: " + basic(user) + "\r\n";
+    String other = "Authorization: " + basic(user + "-other") + "\r\n";
+    String otherSticky = get("/a/changes/1", other).header("X-Gerrit-Proxy-Node").orElseThrow();
+
+    // What the SSH frontend records after the user's successful push.
+    readYourWrites.wrote(ReadYourWrites.writer(Optional.of(user), SessionKey.forSsh(user)),
+        Duration.ofSeconds(10));
+
+    assertThat(get("/a/changes/1", auth).header("X-Gerrit-Proxy-Node")).contains("gerrit-1");
+    assertThat(get("/a/changes/1", other).header("X-Gerrit-Proxy-Node")).contains(otherSticky);
+  }
+
+  @Test
+  void aZeroWindowLeavesAWritersReadsSticky() throws Exception {
+    snapshot.set(snapshot(List.of(n1, n2, n3), "gerrit-1", Duration.ZERO));
+    String user = userStickyNotOn("gerrit-1");
+    String auth = "Authorization: " + basic(user) + "\r\n";
+    try (RawHttp c = client()) {
+      c.send("PUT /a/changes/1/topic HTTP/1.1\r\nHost: x\r\n" + auth
+          + "Content-Length: 2\r\n\r\n{}");
+      assertThat(c.read().header("X-Gerrit-Proxy-Node")).contains("gerrit-1");
+    }
+
+    assertThat(get("/a/changes/1", auth).header("X-Gerrit-Proxy-Node"))
+        .isPresent().get().isNotEqualTo("gerrit-1");
+    assertThat(readYourWrites.size()).isZero();
+  }
+
+  @Test
   void hostHeaderAndAbsoluteUriNeverChooseTheBackend() throws Exception {
     String cookie = "GerritAccount=abc";
     String expected = Rendezvous.rank(
@@ -105,6 +155,21 @@ class RoutingTest extends ProxyFixture {
     proxy.shutdownGracefully(Duration.ofSeconds(1));
     startProxy(settings().withNodeHeader(java.util.Optional.empty()));
     assertThat(get("/", "").header("X-Gerrit-Proxy-Node")).isEmpty();
+  }
+
+  private String userStickyNotOn(String nodeName) {
+    for (int i = 0; ; i++) {
+      String user = "user" + i;
+      if (!Rendezvous.rank(SessionKey.forSsh(user), List.of(n1, n2, n3))
+          .get(0).name().equals(nodeName)) {
+        return user;
+      }
+    }
+  }
+
+  private static String basic(String user) {
+    return "Basic " + Base64.getEncoder().encodeToString(
+        (user + ":pw").getBytes(StandardCharsets.UTF_8));
   }
 
   private String stickyCookieNotOn(String nodeName) {

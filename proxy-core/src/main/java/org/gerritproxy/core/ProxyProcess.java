@@ -35,6 +35,7 @@ import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.ssh.SshCommandRecord;
 import org.gerritproxy.ssh.SshFrontend;
 import org.gerritproxy.ssh.SshObserver;
@@ -56,6 +57,8 @@ public final class ProxyProcess implements AutoCloseable {
   private final AtomicReference<ProxyConfig> config = new AtomicReference<>();
   private final AtomicReference<ConfigStatus> configStatus = new AtomicReference<>();
   private final HttpClient probeClient;
+  /** One for both frontends and every rebind of them: a write over either counts for both. */
+  private final ReadYourWrites readYourWrites = ReadYourWrites.onSystemClock();
   private ClusterView cluster;
   private Optional<Backdoor> backdoor = Optional.empty();
   private Optional<FailoverCommand> failover = Optional.empty();
@@ -141,14 +144,15 @@ public final class ProxyProcess implements AutoCloseable {
           new FailoverCommand.Settings(command, now.sshd().peerKey(), now.accounts().user())));
     });
     cluster.start();
-    http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, httpObserver());
+    http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, httpObserver(),
+        readYourWrites);
     try {
       httpAddress = http.start();
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listenAddress()
           + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
     }
-    ssh = new SshFrontend(sshSettings(cfg), cluster::snapshot, sshObserver());
+    ssh = new SshFrontend(sshSettings(cfg), cluster::snapshot, sshObserver(), readYourWrites);
     try {
       sshAddress = ssh.start();
     } catch (java.io.IOException e) {
@@ -380,7 +384,8 @@ public final class ProxyProcess implements AutoCloseable {
         HttpProxyServer fresh;
         InetSocketAddress bound;
         try {
-          fresh = new HttpProxyServer(httpSettings(next), cluster::snapshot, httpObserver());
+          fresh = new HttpProxyServer(httpSettings(next), cluster::snapshot, httpObserver(),
+              readYourWrites);
           bound = fresh.start();
         } catch (java.io.IOException | RuntimeException e) {
           needsRestart("[httpd] listenAddress = " + want.listenAddress() + " cannot be bound ("
@@ -425,7 +430,8 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private boolean rebindSsh() {
-      SshFrontend fresh = new SshFrontend(sshSettings(next), cluster::snapshot, sshObserver());
+      SshFrontend fresh = new SshFrontend(sshSettings(next), cluster::snapshot, sshObserver(),
+          readYourWrites);
       InetSocketAddress bound;
       try {
         bound = fresh.start();

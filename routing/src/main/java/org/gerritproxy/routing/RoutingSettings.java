@@ -7,7 +7,8 @@ import java.util.Objects;
  * The {@code [routing]} section.
  *
  * @param writes where writes go
- * @param readYourWrites how long after a write a session's reads go to the master too
+ * @param readYourWrites how long after a write the writer's reads go to the master too ({@link
+ *     ReadYourWrites}); zero turns it off
  */
 public record RoutingSettings(WritesMode writes, Duration readYourWrites) {
 

@@ -39,13 +39,18 @@ public final class SessionKey {
     }
     Optional<String> user = userFromAuthorization(authorization);
     if (user.isPresent()) {
-      return "user:" + user.get();
+      return forUser(user.get());
     }
     return forAddress(clientAddress);
   }
 
   /** The key of an SSH session: its login user, so a user's SSH and HTTP reads meet. */
   public static String forSsh(String user) {
+    return forUser(user);
+  }
+
+  /** The key of a Gerrit user, however the request named it. */
+  public static String forUser(String user) {
     return "user:" + (user == null ? "" : user);
   }
 

@@ -29,6 +29,7 @@ import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.session.ServerSession;
 import org.gerritproxy.routing.Classification;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RequestClass;
 import org.gerritproxy.routing.RouteDecision;
 import org.gerritproxy.routing.Router;
@@ -57,7 +58,7 @@ final class ProxiedCommand implements Command {
       ExecutorService threads,
       Duration timeout,
       java.util.function.Function<ServerSession, BackendSessions> backends,
-      RecentWriters recentWriters) {}
+      ReadYourWrites readYourWrites) {}
 
   private final String commandLine;
   private final Context ctx;
@@ -116,7 +117,8 @@ final class ProxiedCommand implements Command {
     long started = System.nanoTime();
     Classification c = SshCommandClassifier.classify(commandLine);
     RoutingSnapshot snapshot = ctx.snapshot().get();
-    boolean readFromMaster = ctx.recentWriters().wroteWithin(user,
+    String writer = ReadYourWrites.writer(Optional.ofNullable(user), SessionKey.forSsh(user));
+    boolean readFromMaster = ctx.readYourWrites().readsFromMaster(writer,
         snapshot.table().routing().readYourWrites());
     RouteDecision decision = Router.decide(c, SessionKey.forSsh(user), readFromMaster, snapshot);
     if (decision instanceof RouteDecision.Refuse refuse) {
@@ -216,7 +218,7 @@ final class ProxiedCommand implements Command {
       ctx.observer().nodeFailed(node, new IOException("SSH channel closed without an exit status"));
     }
     if (code == 0 && c.requestClass() != RequestClass.READ) {
-      ctx.recentWriters().wrote(user);
+      ctx.readYourWrites().wrote(writer, ctx.snapshot().get().table().routing().readYourWrites());
     }
     finish(code, message);
     report(new SshCommandRecord(client, user, c.requestClass(), c.label(), Optional.of(node.name()),

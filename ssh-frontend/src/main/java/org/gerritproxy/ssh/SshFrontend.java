@@ -34,6 +34,7 @@ import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.session.ServerSession;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SshCommandClassifier;
 import org.slf4j.Logger;
@@ -60,6 +61,7 @@ public final class SshFrontend implements AutoCloseable {
   private final SshObserver observer;
   private final AccountKeys keys;
   private final LoginThrottle throttle;
+  private final ReadYourWrites readYourWrites;
   private final AtomicInteger threadNumber = new AtomicInteger();
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "ssh-command-" + threadNumber.incrementAndGet());
@@ -106,10 +108,27 @@ public final class SshFrontend implements AutoCloseable {
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
       SshObserver observer, AccountKeySource keySource, LoginThrottle throttle) {
+    this(settings, snapshot, observer, keySource, throttle, ReadYourWrites.onSystemClock());
+  }
+
+  /**
+   * @param readYourWrites who wrote recently; shared with the HTTP frontend, so that a user's
+   *     write over either sends that user's reads over both to the master
+   */
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      SshObserver observer, ReadYourWrites readYourWrites) {
+    this(settings, snapshot, observer, keySource(settings, snapshot),
+        LoginThrottle.fromSystemProperties(), readYourWrites);
+  }
+
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      SshObserver observer, AccountKeySource keySource, LoginThrottle throttle,
+      ReadYourWrites readYourWrites) {
     this.throttle = throttle;
     this.settings = settings;
     this.snapshot = snapshot;
     this.observer = java.util.Objects.requireNonNull(observer, "observer");
+    this.readYourWrites = java.util.Objects.requireNonNull(readYourWrites, "readYourWrites");
     this.keys = new AccountKeys(keySource, settings.keyCache(), Ticker.systemTicker());
   }
 
@@ -226,7 +245,7 @@ public final class SshFrontend implements AutoCloseable {
     server.setAgentFactory(null);
     server.setShellFactory(channel -> new RefusedCommand(SHELL_REFUSAL));
     ProxiedCommand.Context ctx = new ProxiedCommand.Context(snapshot, observer, threads,
-        settings.connectTimeout(), this::backendsOf, new RecentWriters(Ticker.systemTicker()));
+        settings.connectTimeout(), this::backendsOf, readYourWrites);
     server.setCommandFactory((channel, command) -> new ProxiedCommand(command, ctx));
     server.addSessionListener(new SessionListener() {
       @Override

@@ -45,17 +45,30 @@ final class ProxyFixture implements AutoCloseable {
    * @param sshdKeys more {@code [sshd]} keys, each as {@code "\tkey = value\n"}
    */
   static ProxyFixture withSsh(Path dir, GerritCluster cluster, String sshdKeys) throws Exception {
-    Path peerKeyFile = dir.resolve("peer_key");
-    KeyPair peer = KeyFiles.loadOrCreate(peerKeyFile);
+    return withSsh(dir, cluster, sshdKeys, "");
+  }
+
+  /** The same, with more sections after those, e.g. {@code [routing]}. */
+  static ProxyFixture withSsh(Path dir, GerritCluster cluster, String sshdKeys,
+      String extraSections) throws Exception {
+    KeyPair peer = KeyFiles.loadOrCreate(dir.resolve("peer_key"));
     for (GerritNode node : cluster.nodes()) {
       node.trustPeerKey(KeyFiles.publicBase64(peer));
     }
-    ProxyFixture proxy = start(dir, cluster.nodes(), staticMaster("gerrit-1")
-        + "[accounts]\n\tuser = admin\n\tpassword = secret\n"
-        + "[sshd]\n\tpeerKey = " + peerKeyFile + "\n\thostKey = " + dir.resolve("ssh_host_key")
-        + "\n" + sshdKeys);
+    ProxyFixture proxy = start(dir, cluster.nodes(), sshSections(dir, sshdKeys) + extraSections);
     proxy.awaitMaster("gerrit-1");
     return proxy;
+  }
+
+  /**
+   * The sections {@link #withSsh} writes (static master gerrit-1, {@code [accounts]}, {@code
+   * [sshd]}), for a {@link #reconfigure} that keeps them.
+   */
+  static String sshSections(Path dir, String sshdKeys) {
+    return staticMaster("gerrit-1")
+        + "[accounts]\n\tuser = admin\n\tpassword = secret\n"
+        + "[sshd]\n\tpeerKey = " + dir.resolve("peer_key") + "\n\thostKey = "
+        + dir.resolve("ssh_host_key") + "\n" + sshdKeys;
   }
 
   static ProxyFixture withStaticMaster(Path dir, GerritCluster cluster, String master) throws Exception {
