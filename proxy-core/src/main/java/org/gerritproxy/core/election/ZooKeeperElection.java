@@ -8,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.ChildData;
@@ -17,6 +20,7 @@ import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.gerritproxy.core.events.EventLog;
 import org.gerritproxy.routing.HealthView;
 import org.gerritproxy.routing.MasterElection;
@@ -34,25 +38,42 @@ import org.slf4j.LoggerFactory;
  * compare-and-set; every proxy follows that znode, and one that loses its connection to
  * ZooKeeper stops sending writes within half the session timeout (reads go on): long enough to
  * move to another ZooKeeper server when one dies, short enough to stop before its session ends.
+ *
+ * <p>Everything lives under {@code CHROOT/gerrit-proxy}, created when missing. The chroot is
+ * taken off the connect string and put in front of every path instead: ZooKeeper's own chroot
+ * must exist before the client can create anything in it (CURATOR-50), and Curator's namespace
+ * logs a stack trace on every call while it cannot create its path. For the same reason the
+ * recipes start only once the paths exist: Curator logs every failure to create a parent with a
+ * stack trace, and they would retry for ever.
  */
 public final class ZooKeeperElection implements WriteMasterElector, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperElection.class);
-  static final String VIEWS = "/views";
-  static final String MASTER = "/master";
-  static final String LEADER = "/leader";
+  static final String ROOT = "/gerrit-proxy";
 
   private final String proxy;
+  private final String root;
+  private final String viewsPath;
+  private final String masterPath;
   private final EventLog events;
   private final CuratorFramework client;
   private final CuratorCache views;
   private final CuratorCache master;
   private final LeaderLatch leader;
+  // Creates the paths and starts the recipes, off Curator's threads: it blocks on ZooKeeper.
+  private final ScheduledExecutorService setup = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "zookeeper-setup");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile boolean recipesStarted;
   private final long graceNanos;
   private volatile boolean connected;
   private volatile long suspendedAt; // System.nanoTime() when the connection dropped
   // Written by the cluster view's thread (the only caller of next); reset on any change of
   // connection, since a new session has lost the ephemeral view.
   private volatile HealthView lastPublished;
+  // The last problem reported, so that one that persists is reported once and not on every try.
+  private final AtomicReference<String> problem = new AtomicReference<>();
 
   /**
    * @param connect the ZooKeeper connect string ({@code election.zookeeper}), with an optional
@@ -61,34 +82,30 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
   public ZooKeeperElection(String connect, String proxy, Duration sessionTimeout, EventLog events) {
     this.proxy = proxy;
     this.events = events;
+    int slash = connect.indexOf('/');
+    this.root = (slash < 0 ? "" : connect.substring(slash)) + ROOT;
+    this.viewsPath = root + "/views";
+    this.masterPath = root + "/master";
     this.graceNanos = sessionTimeout.toNanos() / 2;
     this.suspendedAt = System.nanoTime() - graceNanos; // no grace before the first connection
     this.client = CuratorFrameworkFactory.builder()
-        .connectString(connect)
+        .connectString(slash < 0 ? connect : connect.substring(0, slash))
         .sessionTimeoutMs((int) sessionTimeout.toMillis())
         .connectionTimeoutMs((int) Math.min(sessionTimeout.toMillis(), 5000))
         .retryPolicy(new ExponentialBackoffRetry(100, 5, 1000))
-        .namespace("gerrit-proxy")
         // Keep to the configured servers: learning others from ZooKeeper's own configuration
         // would bypass what the operator wrote (a firewall, a relay, a chroot's ensemble).
         .ensembleTracker(false)
         .build();
     client.getConnectionStateListenable().addListener((c, state) -> onConnection(state));
-    this.views = CuratorCache.build(client, VIEWS);
-    this.master = CuratorCache.build(client, MASTER, CuratorCache.Options.SINGLE_NODE_CACHE);
-    this.leader = new LeaderLatch(client, LEADER, proxy);
+    this.views = CuratorCache.build(client, viewsPath);
+    this.master = CuratorCache.build(client, masterPath, CuratorCache.Options.SINGLE_NODE_CACHE);
+    this.leader = new LeaderLatch(client, root + "/leader", proxy);
   }
 
   /** Connects, waiting up to {@code wait} for the first connection; then keeps retrying. */
   public void start(Duration wait) throws InterruptedException {
     client.start();
-    views.start();
-    master.start();
-    try {
-      leader.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot join the ZooKeeper leader election: " + e.getMessage(), e);
-    }
     if (!client.blockUntilConnected((int) wait.toMillis(), TimeUnit.MILLISECONDS)) {
       log.warn("ZooKeeper is not reachable yet; writes are refused until it is");
     }
@@ -110,6 +127,74 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
     }
     connected = now;
     lastPublished = null;
+    if (now) {
+      setup.execute(this::createPaths);
+    }
+  }
+
+  /**
+   * Creates the chroot, {@code /gerrit-proxy} in it and its children on each new connection (a
+   * fresh ensemble has none of them), as persistent znodes: they hold the decision, which
+   * outlives every proxy. Then starts the recipes, once. Tried again every few seconds while it
+   * fails, so that an operator's fix (a missing right) applies without a restart.
+   */
+  private void createPaths() {
+    if (!connected) {
+      return; // the next connection tries again
+    }
+    try {
+      for (String path : pathsToCreate(root)) {
+        if (client.checkExists().forPath(path) == null) {
+          try {
+            client.create().forPath(path);
+          } catch (KeeperException.NodeExistsException raced) {
+            // another proxy created it first
+          }
+        }
+      }
+    } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException e) {
+      return; // reported as a change of connection; the next connection tries again
+    } catch (Exception e) {
+      String why = e instanceof KeeperException k ? k.code().toString() : e.getMessage();
+      problem("cannot create " + root + " in ZooKeeper (" + why + "); no master can be decided"
+          + " until it exists. Create it, or give this proxy's ZooKeeper user the right to, or"
+          + " change the chroot in [election] zookeeper.");
+      setup.schedule(this::createPaths, 2, TimeUnit.SECONDS);
+      return;
+    }
+    problem(null);
+    if (!recipesStarted) {
+      recipesStarted = true;
+      views.start();
+      master.start();
+      try {
+        leader.start();
+      } catch (Exception e) {
+        problem("cannot join the ZooKeeper leader election: " + e.getMessage());
+      }
+    }
+  }
+
+  /** Every path from the top down to {@code root}, then the ones the recipes work in. */
+  static List<String> pathsToCreate(String root) {
+    List<String> paths = new ArrayList<>();
+    for (int slash = root.indexOf('/', 1); slash > 0; slash = root.indexOf('/', slash + 1)) {
+      paths.add(root.substring(0, slash));
+    }
+    paths.add(root);
+    paths.add(root + "/views");
+    paths.add(root + "/leader");
+    return paths;
+  }
+
+  /** Reports a problem with ZooKeeper once, not on every try; {@code null} when it is solved. */
+  private void problem(String now) {
+    String was = problem.getAndSet(now);
+    if (now != null && !now.equals(was)) {
+      events.record("zookeeper", now);
+    } else if (now == null && was != null) {
+      events.record("zookeeper", root + " in ZooKeeper is usable again");
+    }
   }
 
   /** Connected, or disconnected for less than the grace period (moving to another server). */
@@ -132,6 +217,11 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
       long epoch = shared != null ? shared.epoch() : current.epoch();
       return new WriteMaster(Optional.empty(), epoch, "this proxy lost its ZooKeeper connection;"
           + " writes through it stop until it is back");
+    }
+    if (!recipesStarted) {
+      String why = problem.get();
+      return new WriteMaster(Optional.empty(), current.epoch(), why != null ? "ZooKeeper: " + why
+          : "connecting to ZooKeeper; no write master decided yet");
     }
     publish(health);
     if (leader.hasLeadership()) {
@@ -174,8 +264,8 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
   private HealthView majorityView(RoutingTable table, HealthView own) {
     Map<String, HealthView> live = new HashMap<>();
     views.stream()
-        .filter(d -> d.getPath().startsWith(VIEWS + "/") && d.getData() != null)
-        .forEach(d -> live.put(d.getPath().substring(VIEWS.length() + 1), decode(d.getData())));
+        .filter(d -> d.getPath().startsWith(viewsPath + "/") && d.getData() != null)
+        .forEach(d -> live.put(d.getPath().substring(viewsPath.length() + 1), decode(d.getData())));
     live.put(proxy, own); // our own view is always current, even before its znode is
     return combine(table, new ArrayList<>(live.values()));
   }
@@ -186,15 +276,20 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
     }
     lastPublished = health;
     try {
-      client.create().orSetData().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+      client.create().orSetData().withMode(CreateMode.EPHEMERAL)
           .inBackground((c, e) -> {
             if (e.getResultCode() != 0) {
               lastPublished = null; // try again on the next change or tick
+              problem("cannot publish this proxy's view of the nodes in ZooKeeper ("
+                  + KeeperException.Code.get(e.getResultCode()) + "); it is tried again");
+            } else {
+              problem(null);
             }
           })
-          .forPath(VIEWS + "/" + proxy, encode(health));
+          .forPath(viewsPath + "/" + proxy, encode(health));
     } catch (Exception e) {
       lastPublished = null;
+      problem("cannot publish this proxy's view of the nodes in ZooKeeper: " + e.getMessage());
     }
   }
 
@@ -202,14 +297,14 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
     byte[] data = encodeMaster(proposed);
     try {
       if (version < 0) {
-        client.create().creatingParentsIfNeeded().inBackground((c, e) -> logCas(proposed, e.getResultCode()))
-            .forPath(MASTER, data);
+        client.create().inBackground((c, e) -> logCas(proposed, e.getResultCode()))
+            .forPath(masterPath, data);
       } else {
         client.setData().withVersion(version).inBackground((c, e) -> logCas(proposed, e.getResultCode()))
-            .forPath(MASTER, data);
+            .forPath(masterPath, data);
       }
     } catch (Exception e) {
-      log.warn("Could not propose {} as write master: {}", proposed.node(), e.getMessage());
+      problem("cannot write the write master to ZooKeeper: " + e.getMessage());
     }
   }
 
@@ -225,12 +320,12 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
   }
 
   private Optional<WriteMaster> sharedMaster() {
-    return master.get(MASTER).map(ChildData::getData).filter(d -> d != null && d.length > 0)
+    return master.get(masterPath).map(ChildData::getData).filter(d -> d != null && d.length > 0)
         .map(ZooKeeperElection::decodeMaster);
   }
 
   private int masterVersion() {
-    return master.get(MASTER).map(d -> d.getStat().getVersion()).orElse(-1);
+    return master.get(masterPath).map(d -> d.getStat().getVersion()).orElse(-1);
   }
 
   static byte[] encode(HealthView view) {
@@ -281,6 +376,7 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
 
   @Override
   public void close() {
+    setup.shutdownNow();
     try {
       leader.close();
     } catch (Exception ignored) {
