@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +68,8 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
     return t;
   });
   private volatile boolean recipesStarted;
+  // This proxy's compare-and-sets by the epoch they propose: won (true), or under way.
+  private final Map<Long, CompletableFuture<Boolean>> writes = new ConcurrentHashMap<>();
   private final long graceNanos;
   private volatile boolean connected;
   private volatile long suspendedAt; // System.nanoTime() when the connection dropped
@@ -209,7 +213,12 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
 
   @Override
   public WriteMaster next(WriteMaster current, RoutingTable table, HealthView health) {
-    WriteMaster shared = sharedMaster().orElse(null);
+    // The decision and its version from one read of the cache: read apart, a change in between
+    // would pair the old decision with the new version, and the proposal built on the old one
+    // would win its compare-and-set with an epoch that already names a master.
+    Optional<ChildData> node = master.get(masterPath)
+        .filter(d -> d.getData() != null && d.getData().length > 0);
+    WriteMaster shared = node.map(d -> decodeMaster(d.getData())).orElse(null);
     if (!connected && shared != null && mayWrite()) {
       return shared;
     }
@@ -228,7 +237,7 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
       WriteMaster base = shared != null ? shared : WriteMaster.none("no master decided yet");
       WriteMaster proposed = MasterElection.next(base, table, majorityView(table, health));
       if (!proposed.equals(base)) {
-        compareAndSet(proposed, shared != null ? masterVersion() : -1);
+        compareAndSet(proposed, node.map(d -> d.getStat().getVersion()).orElse(-1));
       }
     }
     return shared != null ? shared
@@ -294,21 +303,51 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
   }
 
   private void compareAndSet(WriteMaster proposed, int version) {
+    CompletableFuture<Boolean> outcome = new CompletableFuture<>();
+    if (writes.putIfAbsent(proposed.epoch(), outcome) != null) {
+      return; // this epoch is proposed already, or won: the cache has not caught up yet
+    }
+    writes.keySet().removeIf(epoch -> epoch < proposed.epoch() - 16);
     byte[] data = encodeMaster(proposed);
     try {
       if (version < 0) {
-        client.create().inBackground((c, e) -> logCas(proposed, e.getResultCode()))
+        client.create().inBackground((c, e) -> casDone(proposed, e.getResultCode(), outcome))
             .forPath(masterPath, data);
       } else {
-        client.setData().withVersion(version).inBackground((c, e) -> logCas(proposed, e.getResultCode()))
+        client.setData().withVersion(version)
+            .inBackground((c, e) -> casDone(proposed, e.getResultCode(), outcome))
             .forPath(masterPath, data);
       }
     } catch (Exception e) {
+      casDone(proposed, KeeperException.Code.SYSTEMERROR.intValue(), outcome);
       problem("cannot write the write master to ZooKeeper: " + e.getMessage());
     }
   }
 
-  private void logCas(WriteMaster proposed, int resultCode) {
+  /**
+   * Whether this proxy's compare-and-set wrote {@code epoch}: exactly one proxy's did for each
+   * epoch in ZooKeeper. Waits up to {@code wait} for the answer to a write still under way.
+   */
+  public boolean wrote(long epoch, Duration wait) {
+    CompletableFuture<Boolean> outcome = writes.get(epoch);
+    if (outcome == null) {
+      return false;
+    }
+    try {
+      return outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return false;
+    }
+  }
+
+  private void casDone(WriteMaster proposed, int resultCode, CompletableFuture<Boolean> outcome) {
+    if (resultCode != 0) {
+      writes.remove(proposed.epoch(), outcome); // may be proposed again on a later tick
+    }
+    outcome.complete(resultCode == 0);
     if (resultCode == 0) {
       events.record("zookeeper", proxy + " (leader) wrote " + proposed.node().orElse("no master")
           + " as write master, epoch " + proposed.epoch() + ": " + proposed.reason());
@@ -317,15 +356,6 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
       log.info("Write-master proposal {} (epoch {}) lost its compare-and-set (code {})",
           proposed.node(), proposed.epoch(), resultCode);
     }
-  }
-
-  private Optional<WriteMaster> sharedMaster() {
-    return master.get(masterPath).map(ChildData::getData).filter(d -> d != null && d.length > 0)
-        .map(ZooKeeperElection::decodeMaster);
-  }
-
-  private int masterVersion() {
-    return master.get(masterPath).map(d -> d.getStat().getVersion()).orElse(-1);
   }
 
   static byte[] encode(HealthView view) {
