@@ -136,9 +136,11 @@ public final class ProxyProcess implements AutoCloseable {
         metrics.failover();
       }
       ProxyConfig now = config.get(); // read at each failover, so a reload applies at once
-      now.election().onFailover().ifPresent(command -> failover.get().masterChanged(before,
-          after.master(), after.master().node().flatMap(n -> after.table().node(n)),
-          new FailoverCommand.Settings(command, now.sshd().peerKey(), now.accounts().user())));
+      failover.get().masterChanged(before, after.master(),
+          after.master().node().flatMap(n -> after.table().node(n)),
+          now.election().onFailover().map(command -> new FailoverCommand.Settings(command,
+              now.sshd().peerKey(), now.accounts().user())),
+          decidedHere());
     });
     cluster.start();
     http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, httpObserver());
@@ -565,6 +567,17 @@ public final class ProxyProcess implements AutoCloseable {
     zookeeper = Optional.of(zk);
     zk.start(Duration.ofSeconds(10));
     return zk;
+  }
+
+  /**
+   * Whether this proxy decided an epoch, so that onFailover runs on one proxy only: alone, it
+   * decides every epoch; in zookeeper mode, the one whose compare-and-set wrote it does (waiting
+   * a little for the answer to its own write, which may arrive after the new master is seen).
+   */
+  private java.util.function.LongPredicate decidedHere() {
+    return zookeeper.<java.util.function.LongPredicate>map(
+            zk -> epoch -> zk.wrote(epoch, Duration.ofSeconds(10)))
+        .orElse(epoch -> true);
   }
 
   /** A proxy cut off from ZooKeeper stops writing within this (at SUSPENDED, in fact sooner). */
