@@ -35,6 +35,8 @@ import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.WriteMaster;
 import org.gerritproxy.ssh.SshCommandRecord;
 import org.gerritproxy.ssh.SshFrontend;
 import org.gerritproxy.ssh.SshObserver;
@@ -143,14 +145,14 @@ public final class ProxyProcess implements AutoCloseable {
           decidedHere());
     });
     cluster.start();
-    http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, httpObserver());
+    http = new HttpProxyServer(httpSettings(cfg), this::routingSnapshot, httpObserver());
     try {
       httpAddress = http.start();
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listenAddress()
           + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
     }
-    ssh = new SshFrontend(sshSettings(cfg), cluster::snapshot, sshObserver());
+    ssh = new SshFrontend(sshSettings(cfg), this::routingSnapshot, sshObserver());
     try {
       sshAddress = ssh.start();
     } catch (java.io.IOException e) {
@@ -376,7 +378,8 @@ public final class ProxyProcess implements AutoCloseable {
         HttpProxyServer fresh;
         InetSocketAddress bound;
         try {
-          fresh = new HttpProxyServer(httpSettings(next), cluster::snapshot, httpObserver());
+          fresh = new HttpProxyServer(httpSettings(next), ProxyProcess.this::routingSnapshot,
+              httpObserver());
           bound = fresh.start();
         } catch (java.io.IOException | RuntimeException e) {
           needsRestart("[httpd] listenAddress = " + want.listenAddress() + " cannot be bound ("
@@ -421,7 +424,8 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private boolean rebindSsh() {
-      SshFrontend fresh = new SshFrontend(sshSettings(next), cluster::snapshot, sshObserver());
+      SshFrontend fresh = new SshFrontend(sshSettings(next), ProxyProcess.this::routingSnapshot,
+          sshObserver());
       InetSocketAddress bound;
       try {
         bound = fresh.start();
@@ -570,6 +574,19 @@ public final class ProxyProcess implements AutoCloseable {
   }
 
   /**
+   * The snapshot requests are routed by: the cluster view's, except that in zookeeper mode its
+   * master takes writes only while ZooKeeper vouches that the view is current (not after a pause).
+   */
+  private RoutingSnapshot routingSnapshot() {
+    RoutingSnapshot s = cluster.snapshot();
+    if (zookeeper.isEmpty()) {
+      return s;
+    }
+    WriteMaster vouched = zookeeper.get().vouch(s.master());
+    return vouched == s.master() ? s : s.withMaster(vouched);
+  }
+
+  /**
    * Whether this proxy decided an epoch, so that onFailover runs on one proxy only: alone, it
    * decides every epoch; in zookeeper mode, the one whose compare-and-set wrote it does (waiting
    * a little for the answer to its own write, which may arrive after the new master is seen).
@@ -625,7 +642,7 @@ public final class ProxyProcess implements AutoCloseable {
   private final class Pages implements AdminServer.Pages {
     @Override
     public AdminServer.Response health() {
-      var snapshot = cluster.snapshot();
+      var snapshot = routingSnapshot();
       var doc = HealthReport.build(config.get().proxy().name(), snapshot, cluster.nodes(),
           configStatus.get(), events.recent(), traffic());
       return new AdminServer.Response(HealthReport.healthy(snapshot) ? 200 : 503,
@@ -640,7 +657,7 @@ public final class ProxyProcess implements AutoCloseable {
     @Override
     public AdminServer.Response dashboard() {
       return new AdminServer.Response(200, "text/html; charset=utf-8",
-          Dashboard.render(config.get().proxy().name(), cluster.snapshot(), cluster.nodes(),
+          Dashboard.render(config.get().proxy().name(), routingSnapshot(), cluster.nodes(),
               configStatus.get(), events.recent(), traffic()));
     }
 

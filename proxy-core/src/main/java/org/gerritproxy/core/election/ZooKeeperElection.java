@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * ZooKeeper stops sending writes within half the session timeout (reads go on): long enough to
  * move to another ZooKeeper server when one dies, short enough to stop before its session ends.
  *
+ * <p>A proxy that was paused (SIGSTOP, a long GC, a frozen VM) wakes with the view it had, and
+ * Curator may report it connected until it notices its session has expired. So writes also need
+ * a recent proof that the view is current: a read of the decision, sent after the last pause and
+ * within the grace period, whose epoch the routed master is not behind ({@link #vouch}).
+ *
  * <p>Everything lives under {@code CHROOT/gerrit-proxy}, created when missing. The chroot is
  * taken off the connect string and put in front of every path instead: ZooKeeper's own chroot
  * must exist before the client can create anything in it (CURATOR-50), and Curator's namespace
@@ -68,6 +73,21 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
     return t;
   });
   private volatile boolean recipesStarted;
+  // The proof of a current view, renewed by a read of the decision every quarter of the grace.
+  private static final long PAUSE_NANOS = Duration.ofSeconds(1).toNanos();
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "zookeeper-proof");
+    t.setDaemon(true);
+    return t;
+  });
+  /** A read of the decision that succeeded: sent at {@code sentAt} (nanoTime), it saw {@code epoch}. */
+  record Proof(long sentAt, long epoch) {}
+  private final AtomicReference<Proof> proof = new AtomicReference<>(); // none yet
+  private volatile long lastTick = System.nanoTime();
+  private volatile long pausedUntil = lastTick; // no proof predates the start
+  private final java.util.concurrent.atomic.AtomicBoolean reading =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile long readingSince;
   // This proxy's compare-and-sets by the epoch they propose: won (true), or under way.
   private final Map<Long, CompletableFuture<Boolean>> writes = new ConcurrentHashMap<>();
   private final long graceNanos;
@@ -110,6 +130,7 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
   /** Connects, waiting up to {@code wait} for the first connection; then keeps retrying. */
   public void start(Duration wait) throws InterruptedException {
     client.start();
+    ticker.scheduleWithFixedDelay(this::tick, 0, 100, TimeUnit.MILLISECONDS);
     if (!client.blockUntilConnected((int) wait.toMillis(), TimeUnit.MILLISECONDS)) {
       log.warn("ZooKeeper is not reachable yet; writes are refused until it is");
     }
@@ -199,6 +220,90 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
     } else if (now == null && was != null) {
       events.record("zookeeper", root + " in ZooKeeper is usable again");
     }
+  }
+
+  /**
+   * Every 100 ms: notices a pause (this thread did not run for a second: the process was stopped
+   * or starved), and sends a read of the decision when the last proof is getting old or predates
+   * the pause.
+   */
+  private void tick() {
+    long now = System.nanoTime();
+    long was = lastTick;
+    boolean paused = now - was > PAUSE_NANOS;
+    if (paused) {
+      pausedUntil = now; // before lastTick moves: a request in between must see one or the other
+    }
+    lastTick = now;
+    if (paused) {
+      events.record("zookeeper", "this proxy did not run for " + (now - was) / 1_000_000
+          + " ms (stopped, or starved of CPU); writes through it wait until ZooKeeper confirms"
+          + " its view of the write master");
+    }
+    Proof last = proof.get();
+    boolean due = last == null || now - last.sentAt() > graceNanos / 4
+        || last.sentAt() - pausedUntil < 0;
+    if (reading.get() && (paused || now - readingSince > 2 * graceNanos)) {
+      reading.set(false); // sent before the pause, or its answer lost: it proves nothing now
+    }
+    if (connected && recipesStarted && due && reading.compareAndSet(false, true)) {
+      readingSince = now;
+      readDecision(now);
+    }
+  }
+
+  private void readDecision(long sentAt) {
+    try {
+      client.getData().inBackground((c, e) -> {
+        if (readingSince == sentAt) {
+          reading.set(false);
+        }
+        KeeperException.Code code = KeeperException.Code.get(e.getResultCode());
+        if (code == KeeperException.Code.OK || code == KeeperException.Code.NONODE) {
+          byte[] data = e.getData();
+          long epoch = data == null || data.length == 0 ? 0 : decodeMaster(data).epoch();
+          proof.accumulateAndGet(new Proof(sentAt, epoch),
+              (old, fresh) -> old == null || fresh.sentAt() - old.sentAt() > 0 ? fresh : old);
+        }
+      }).forPath(masterPath);
+    } catch (Exception e) {
+      reading.set(false);
+    }
+  }
+
+  /**
+   * {@code routed} if this proxy may send writes to it now; otherwise no master, with the reason.
+   * Asked on every request, so cheap: a clock read and a few fields.
+   */
+  public WriteMaster vouch(WriteMaster routed) {
+    return whyStale(routed, System.nanoTime(), lastTick, pausedUntil, proof.get(), graceNanos)
+        .map(why -> new WriteMaster(Optional.empty(), routed.epoch(), why
+            + "; writes through this proxy wait until it has"))
+        .orElse(routed);
+  }
+
+  /** Why this proxy's view of the master cannot be trusted with writes at {@code now}, if so. */
+  static Optional<String> whyStale(WriteMaster routed, long now, long lastTick, long pausedUntil,
+      Proof proof, long graceNanos) {
+    if (!routed.isKnown()) {
+      return Optional.empty(); // nothing to vouch for: writes are refused anyway
+    }
+    if (proof == null) {
+      return Optional.of("ZooKeeper has not confirmed this proxy's view of the write master yet");
+    }
+    // nanoTime values are compared by their difference: they may wrap.
+    if (now - lastTick > PAUSE_NANOS || proof.sentAt() - pausedUntil < 0) {
+      return Optional.of("this proxy was paused and is catching up with ZooKeeper");
+    }
+    if (now - proof.sentAt() > graceNanos) {
+      return Optional.of("ZooKeeper has not confirmed this proxy's view of the write master for "
+          + (now - proof.sentAt()) / 1_000_000 + " ms");
+    }
+    if (routed.epoch() < proof.epoch()) {
+      return Optional.of("this proxy's view of the write master (epoch " + routed.epoch()
+          + ") is behind ZooKeeper's (epoch " + proof.epoch() + ") and is catching up");
+    }
+    return Optional.empty();
   }
 
   /** Connected, or disconnected for less than the grace period (moving to another server). */
@@ -407,6 +512,7 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
   @Override
   public void close() {
     setup.shutdownNow();
+    ticker.shutdownNow();
     try {
       leader.close();
     } catch (Exception ignored) {
