@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -56,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class ZooKeeperElection implements WriteMasterElector, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperElection.class);
   static final String ROOT = "/gerrit-proxy";
+  /** A thread that did not run for this long was paused, with the rest of the process. */
+  private static final long PAUSE_NANOS = Duration.ofSeconds(1).toNanos();
 
   private final String proxy;
   private final String root;
@@ -74,19 +77,15 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
   });
   private volatile boolean recipesStarted;
   // The proof of a current view, renewed by a read of the decision every quarter of the grace.
-  private static final long PAUSE_NANOS = Duration.ofSeconds(1).toNanos();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "zookeeper-proof");
     t.setDaemon(true);
     return t;
   });
-  /** A read of the decision that succeeded: sent at {@code sentAt} (nanoTime), it saw {@code epoch}. */
-  record Proof(long sentAt, long epoch) {}
   private final AtomicReference<Proof> proof = new AtomicReference<>(); // none yet
   private volatile long lastTick = System.nanoTime();
   private volatile long pausedUntil = lastTick; // no proof predates the start
-  private final java.util.concurrent.atomic.AtomicBoolean reading =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean reading = new AtomicBoolean();
   private volatile long readingSince;
   // This proxy's compare-and-sets by the epoch they propose: won (true), or under way.
   private final Map<Long, CompletableFuture<Boolean>> writes = new ConcurrentHashMap<>();
@@ -126,6 +125,9 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
     this.master = CuratorCache.build(client, masterPath, CuratorCache.Options.SINGLE_NODE_CACHE);
     this.leader = new LeaderLatch(client, root + "/leader", proxy);
   }
+
+  /** A read of the decision that succeeded: sent at {@code sentAt} (nanoTime), it saw {@code epoch}. */
+  record Proof(long sentAt, long epoch) {}
 
   /** Connects, waiting up to {@code wait} for the first connection; then keeps retrying. */
   public void start(Duration wait) throws InterruptedException {

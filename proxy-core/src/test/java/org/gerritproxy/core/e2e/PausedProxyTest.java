@@ -198,6 +198,7 @@ class PausedProxyTest {
     while (System.nanoTime() - wokeAt < Duration.ofSeconds(3).toNanos()) {
       statuses.add(http.send(createProject(httpPort, "chad-after-" + attempt++ + "-" + suffix),
           HttpResponse.BodyHandlers.ofString()).statusCode());
+      Thread.sleep(10);
     }
     System.out.printf("paused proxy: %d writes refused, then %d accepted, in the 3 s after"
         + " waking%n", statuses.stream().filter(s -> s == 503).count(),
