@@ -36,6 +36,8 @@ import org.gerritproxy.http.HttpProxyServer;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
+import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.WriteMaster;
 import org.gerritproxy.ssh.SshCommandRecord;
 import org.gerritproxy.ssh.SshFrontend;
 import org.gerritproxy.ssh.SshObserver;
@@ -139,12 +141,14 @@ public final class ProxyProcess implements AutoCloseable {
         metrics.failover();
       }
       ProxyConfig now = config.get(); // read at each failover, so a reload applies at once
-      now.election().onFailover().ifPresent(command -> failover.get().masterChanged(before,
-          after.master(), after.master().node().flatMap(n -> after.table().node(n)),
-          new FailoverCommand.Settings(command, now.sshd().peerKey(), now.accounts().user())));
+      failover.get().masterChanged(before, after.master(),
+          after.master().node().flatMap(n -> after.table().node(n)),
+          now.election().onFailover().map(command -> new FailoverCommand.Settings(command,
+              now.sshd().peerKey(), now.accounts().user())),
+          decidedHere());
     });
     cluster.start();
-    http = new HttpProxyServer(httpSettings(cfg), cluster::snapshot, httpObserver(),
+    http = new HttpProxyServer(httpSettings(cfg), this::routingSnapshot, httpObserver(),
         readYourWrites);
     try {
       httpAddress = http.start();
@@ -152,7 +156,7 @@ public final class ProxyProcess implements AutoCloseable {
       throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listenAddress()
           + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
     }
-    ssh = new SshFrontend(sshSettings(cfg), cluster::snapshot, sshObserver(), readYourWrites);
+    ssh = new SshFrontend(sshSettings(cfg), this::routingSnapshot, sshObserver(), readYourWrites);
     try {
       sshAddress = ssh.start();
     } catch (java.io.IOException e) {
@@ -384,8 +388,8 @@ public final class ProxyProcess implements AutoCloseable {
         HttpProxyServer fresh;
         InetSocketAddress bound;
         try {
-          fresh = new HttpProxyServer(httpSettings(next), cluster::snapshot, httpObserver(),
-              readYourWrites);
+          fresh = new HttpProxyServer(httpSettings(next), ProxyProcess.this::routingSnapshot,
+              httpObserver(), readYourWrites);
           bound = fresh.start();
         } catch (java.io.IOException | RuntimeException e) {
           needsRestart("[httpd] listenAddress = " + want.listenAddress() + " cannot be bound ("
@@ -430,8 +434,8 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private boolean rebindSsh() {
-      SshFrontend fresh = new SshFrontend(sshSettings(next), cluster::snapshot, sshObserver(),
-          readYourWrites);
+      SshFrontend fresh = new SshFrontend(sshSettings(next), ProxyProcess.this::routingSnapshot,
+          sshObserver(), readYourWrites);
       InetSocketAddress bound;
       try {
         bound = fresh.start();
@@ -579,6 +583,30 @@ public final class ProxyProcess implements AutoCloseable {
     return zk;
   }
 
+  /**
+   * The snapshot requests are routed by: the cluster view's, except that in zookeeper mode its
+   * master takes writes only while ZooKeeper vouches that the view is current (not after a pause).
+   */
+  private RoutingSnapshot routingSnapshot() {
+    RoutingSnapshot s = cluster.snapshot();
+    if (zookeeper.isEmpty()) {
+      return s;
+    }
+    WriteMaster vouched = zookeeper.get().vouch(s.master());
+    return vouched == s.master() ? s : s.withMaster(vouched);
+  }
+
+  /**
+   * Whether this proxy decided an epoch, so that onFailover runs on one proxy only: alone, it
+   * decides every epoch; in zookeeper mode, the one whose compare-and-set wrote it does (waiting
+   * a little for the answer to its own write, which may arrive after the new master is seen).
+   */
+  private java.util.function.LongPredicate decidedHere() {
+    return zookeeper.<java.util.function.LongPredicate>map(
+            zk -> epoch -> zk.wrote(epoch, Duration.ofSeconds(10)))
+        .orElse(epoch -> true);
+  }
+
   /** A proxy cut off from ZooKeeper stops writing within this (at SUSPENDED, in fact sooner). */
   static Duration zookeeperSessionTimeout() {
     return Duration.ofSeconds(Long.getLong("gerrit-proxy.zookeeper.sessionTimeoutSeconds", 10));
@@ -625,7 +653,7 @@ public final class ProxyProcess implements AutoCloseable {
   private final class Pages implements AdminServer.Pages {
     @Override
     public AdminServer.Response health() {
-      var snapshot = cluster.snapshot();
+      var snapshot = routingSnapshot();
       var doc = HealthReport.build(config.get().proxy().name(), snapshot, cluster.nodes(),
           configStatus.get(), events.recent(), traffic());
       return new AdminServer.Response(HealthReport.healthy(snapshot) ? 200 : 503,
@@ -640,7 +668,7 @@ public final class ProxyProcess implements AutoCloseable {
     @Override
     public AdminServer.Response dashboard() {
       return new AdminServer.Response(200, "text/html; charset=utf-8",
-          Dashboard.render(config.get().proxy().name(), cluster.snapshot(), cluster.nodes(),
+          Dashboard.render(config.get().proxy().name(), routingSnapshot(), cluster.nodes(),
               configStatus.get(), events.recent(), traffic()));
     }
 

@@ -11,7 +11,9 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.routing.MasterHistory;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.WriteMaster;
 
@@ -19,7 +21,8 @@ import org.gerritproxy.routing.WriteMaster;
  * {@code [election] onFailover}: after a failover, runs an SSH command (for example
  * {@code replication start --all}) on the new master and logs the result. It logs in with the
  * proxy's peer key as Gerrit's peer user and runs the command as {@code [accounts] user} through
- * {@code suexec}, with the system {@code ssh} client.
+ * {@code suexec}, with the system {@code ssh} client. {@link MasterHistory} decides when: once
+ * per new epoch, on the proxy that decided it.
  */
 public final class FailoverCommand implements AutoCloseable {
   static final String PEER_USER = "Gerrit Code Review";
@@ -27,6 +30,8 @@ public final class FailoverCommand implements AutoCloseable {
   private static final int MAX_OUTPUT = 2000;
 
   private final EventLog events;
+  // Confined to the cluster view's thread, the only caller of masterChanged.
+  private MasterHistory history = MasterHistory.start();
   // One at a time, off the cluster view's thread: a slow node must not delay routing.
   private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "on-failover");
@@ -45,15 +50,33 @@ public final class FailoverCommand implements AutoCloseable {
     this.events = events;
   }
 
-  /** Called on every change of master; acts only on a failover from one node to another. */
+  /**
+   * Called on every change of master, whether or not {@code onFailover} is set, so that the
+   * history is complete when a reload sets it; acts only on a failover.
+   *
+   * @param settings the command and how to log in, empty when {@code onFailover} is not set
+   * @param decidedHere whether this proxy decided the given epoch (in zookeeper mode, whether its
+   *     compare-and-set wrote it); asked off the view's thread, since it may wait for that answer
+   */
   public void masterChanged(WriteMaster before, WriteMaster after, Optional<Node> newMaster,
-      Settings settings) {
-    if (!before.isKnown() || !after.isKnown() || before.node().equals(after.node())
-        || newMaster.isEmpty()) {
+      Optional<Settings> settings, LongPredicate decidedHere) {
+    // The master before was followed too: the first one, elected as the view starts, is not
+    // otherwise reported (static mode moves from it on a reload).
+    MasterHistory seen = history.seen(before);
+    history = seen.seen(after);
+    if (settings.isEmpty() || newMaster.isEmpty() || !seen.isFailover(after)) {
       return;
     }
     Node node = newMaster.get();
-    runner.execute(() -> run(node, after.epoch(), settings));
+    Settings s = settings.get();
+    runner.execute(() -> {
+      if (seen.runsOnFailover(after, decidedHere.test(after.epoch()))) {
+        run(node, after.epoch(), s);
+      } else {
+        events.record("on-failover", "'" + s.command() + "' on " + node.name() + " (epoch "
+            + after.epoch() + ") is left to the proxy that wrote that epoch to ZooKeeper");
+      }
+    });
   }
 
   /** The {@code ssh} command line, one argument per element (no shell in between). */
@@ -78,8 +101,8 @@ public final class FailoverCommand implements AutoCloseable {
   private void run(Node node, long epoch, Settings settings) {
     String command = settings.command();
     if (settings.asUser().isEmpty()) {
-      events.record("on-failover", "not running '" + command + "' on " + node.name()
-          + ": set [accounts] user, the Gerrit account the command runs as.");
+      events.record("on-failover", "not running '" + command + "' on " + node.name() + " (epoch "
+          + epoch + "): set [accounts] user, the Gerrit account the command runs as.");
       return;
     }
     List<String> args = commandLine(node, settings);
@@ -100,8 +123,8 @@ public final class FailoverCommand implements AutoCloseable {
       events.record("on-failover", "'" + command + "' on " + node.name() + " (epoch " + epoch
           + ") exited with " + p.exitValue() + (text.isEmpty() ? "" : ": " + text));
     } catch (IOException e) {
-      events.record("on-failover", "could not run '" + command + "' on " + node.name() + ": "
-          + e.getMessage() + ". Is the ssh client installed?");
+      events.record("on-failover", "could not run '" + command + "' on " + node.name() + " (epoch "
+          + epoch + "): " + e.getMessage() + ". Is the ssh client installed?");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
