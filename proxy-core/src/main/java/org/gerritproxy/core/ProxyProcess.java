@@ -587,7 +587,11 @@ public final class ProxyProcess implements AutoCloseable {
    * The snapshot requests are routed by: the cluster view's, except that in zookeeper mode its
    * master takes writes only while ZooKeeper vouches that the view is current (not after a pause).
    */
-  private RoutingSnapshot routingSnapshot() {
+  /**
+   * The snapshot the frontends route by: the cluster view's, except that in zookeeper mode the
+   * master is kept only while this proxy's view of the shared decision is proven fresh.
+   */
+  public RoutingSnapshot routingSnapshot() {
     RoutingSnapshot s = cluster.snapshot();
     if (zookeeper.isEmpty()) {
       return s;

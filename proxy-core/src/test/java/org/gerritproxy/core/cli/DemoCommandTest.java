@@ -122,6 +122,11 @@ class DemoCommandTest {
     String out = shell(session);
     assertThat(out).as("git push prints the new change's URL").contains("[NEW]");
 
+    // Gerrit writes its httpd_log line after the response, from its own logging thread: wait.
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (receivePacks("gerrit-1") == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
     assertThat(receivePacks("gerrit-1")).as("the push reached the master").isPositive();
     assertThat(receivePacks("gerrit-2")).as("no push reached the other node").isZero();
   }

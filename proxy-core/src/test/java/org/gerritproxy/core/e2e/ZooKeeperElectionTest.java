@@ -117,8 +117,9 @@ class ZooKeeperElectionTest {
     System.clearProperty("gerrit-proxy.zookeeper.sessionTimeoutSeconds");
   }
 
+  /** The master this proxy routes writes to now: its view, unless that view is not proven fresh. */
   private WriteMaster master(int proxy) {
-    return proxies.get(proxy).cluster().snapshot().master();
+    return proxies.get(proxy).routingSnapshot().master();
   }
 
   private void awaitAllAgreeOn(String node) throws InterruptedException {
