@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.gerritproxy.routing.Classification;
+import org.gerritproxy.routing.GitHttpRequest;
+import org.gerritproxy.routing.HttpClassification;
 import org.gerritproxy.routing.Node;
 
 /**
@@ -29,9 +31,9 @@ final class Exchange {
   final Optional<String> user;
   final Instant start = Instant.now();
   final long startNanos = System.nanoTime();
-  final Optional<GitSmartHttp.Request> git;
 
-  Classification classification;
+  /** The class of the request and the git request it is, if any; null until classified. */
+  HttpClassification classified;
   String sessionKey;
   boolean clientKeepAlive;
 
@@ -72,7 +74,11 @@ final class Exchange {
     this.target = target;
     this.clientIp = clientIp;
     this.user = user;
-    this.git = GitSmartHttp.recognise(request, target);
+  }
+
+  /** The git smart HTTP request this is, if any (for the proxy's own answers in git's framing). */
+  Optional<GitHttpRequest> git() {
+    return classified == null ? Optional.empty() : classified.git();
   }
 
   boolean clientIsHttp11() {
@@ -104,7 +110,8 @@ final class Exchange {
   }
 
   AccessRecord toRecord() {
-    Optional<Classification> c = Optional.ofNullable(classification);
+    Optional<Classification> c =
+        Optional.ofNullable(classified).map(HttpClassification::classification);
     return new AccessRecord(
         start,
         clientIp,

@@ -23,11 +23,11 @@ import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.gerritproxy.routing.Classification;
 import org.gerritproxy.routing.HttpRequestClassifier;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RequestClass;
+import org.gerritproxy.routing.RequestTarget;
 import org.gerritproxy.routing.RouteDecision;
 import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
@@ -130,7 +130,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    Optional<String> origin = ProxyHeaders.originForm(request.uri());
+    // The target is read here once: its origin form is forwarded, and the classifier judges the
+    // same reading (class, project and git service alike).
+    RequestTarget target = RequestTarget.parse(request.uri());
+    Optional<String> origin = target.originForm();
     Exchange e = new Exchange(request, origin.orElse("/"), clientIp,
         SessionKey.userFromAuthorization(authorization));
     exchange = e;
@@ -156,13 +159,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     e.clientKeepAlive = HttpUtil.isKeepAlive(request) && !isDraining();
     e.discardBody = false;
 
-    e.classification = HttpRequestClassifier.classify(request.method().name(), e.target);
+    e.classified = HttpRequestClassifier.classifyRequest(request.method().name(), target);
     e.sessionKey = SessionKey.forHttp(
         request.headers().get(HttpHeaderNames.COOKIE), authorization, clientIp);
     RoutingSnapshot snapshot = server.snapshot();
     boolean readFromMaster = server.readYourWrites().readsFromMaster(
         ReadYourWrites.writer(e.user, e.sessionKey), snapshot.table().routing().readYourWrites());
-    RouteDecision decision = Router.decide(e.classification, e.sessionKey, readFromMaster, snapshot);
+    RouteDecision decision = Router.decide(
+        e.classified.classification(), e.sessionKey, readFromMaster, snapshot);
     if (decision instanceof RouteDecision.Refuse refusal) {
       refuse(e, refusal);
     } else if (decision instanceof RouteDecision.Forward forward) {
@@ -338,7 +342,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (exchange != e) {
       return;
     }
-    RequestClass c = e.classification == null ? null : e.classification.requestClass();
+    RequestClass c = e.classified == null ? null : e.classified.classification().requestClass();
     // The receive-pack advertisement is a GET of class WRITE: only what can change state counts.
     // Noted now that the node has answered, before the client sees the response end, so that a
     // read the client sends right after it is already routed to the master.
@@ -451,7 +455,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     e.discardBody = true;
     LOG.debug("{}: refused {} {}: {}", server.settings().proxyName(), e.request.method(),
         ProxyHeaders.pathOf(e.target), refusal.message());
-    send(e, RefusalResponse.forRefusal(refusal, e.git, e.clientKeepAlive && !isDraining()));
+    send(e, RefusalResponse.forRefusal(refusal, e.git(), e.clientKeepAlive && !isDraining()));
     if (!e.requestReceived) {
       read(); // drain the body, so the client reads the answer rather than a reset
     }
@@ -492,7 +496,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (!e.requestReceived) {
       e.requestReceived = true; // the connection closes: the rest of the body is not awaited
     }
-    send(e, RefusalResponse.failure(status, message, e.git, keepAlive));
+    send(e, RefusalResponse.failure(status, message, e.git(), keepAlive));
   }
 
   private void send(Exchange e, FullHttpResponse response) {
