@@ -85,7 +85,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       return false;
     }
     if (r.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-      e.informational = true;
+      e.interimStarted();
       boolean expected = code != 100 || HttpUtil.is100ContinueExpected(e.request);
       if (e.clientIsHttp11() && expected) {
         DefaultFullHttpResponse interim = new DefaultFullHttpResponse(
@@ -104,7 +104,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       return true;
     }
 
-    e.responseStarted = true;
+    e.headRelayed();
     e.status = code;
     HttpResponse out = ProxyHeaders.toClient(r, frontend.nodeHeader(), e.node);
     boolean bodyless = e.request.method().equals(HttpMethod.HEAD)
@@ -134,10 +134,12 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   private void content(ChannelHandlerContext ctx, Exchange e, HttpContent c) {
     boolean last = c instanceof LastHttpContent;
-    if (e.informational) {
+    if (e.responseState() == Exchange.ResponseState.INTERIM) {
       // The end of a 1xx: the real response follows; the read was asked for already.
       c.release();
-      e.informational = !last;
+      if (last) {
+        e.interimEnded();
+      }
       return;
     }
     e.responseBytes += c.content().readableBytes();
@@ -145,9 +147,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       unflushed = frontend.client().write(c).addListener(onWriteFailure);
       return;
     }
-    e.backendDone = true;
-    FrontendHandler f = frontend; // backendDone() unbinds this handler from the exchange
-    f.backendDone(e);
+    e.responseReceived();
+    FrontendHandler f = frontend; // responseReceived() unbinds this handler from the exchange
+    f.responseReceived(e);
     // The end of the response flushes everything before it too: a small response is one write.
     unflushed = null;
     f.client().writeAndFlush(c).addListener(w -> {
@@ -181,7 +183,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     Exchange e = exchange;
-    if (e != null && !e.backendDone) {
+    if (e != null && !e.nodeDone()) {
       frontend.backendFailed(
           e, failure != null ? failure : new ClosedChannelException(), ctx.channel());
     }

@@ -157,7 +157,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     e.clientKeepAlive = HttpUtil.isKeepAlive(request) && !isDraining();
-    e.discardBody = false;
 
     e.classified = HttpRequestClassifier.classifyRequest(request.method().name(), target);
     e.sessionKey = SessionKey.forHttp(
@@ -226,13 +225,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private void attach(Exchange e, Channel backend, boolean reused) {
     e.backend = backend;
     e.backendReused = reused;
-    e.backendDone = false;
-    e.requestSent = false;
+    e.connectionAttached();
     backend.pipeline().get(BackendHandler.class).bind(e, this);
     ChannelFuture f = backend.write(ProxyHeaders.toBackend(
         e.request, e.target, e.node, clientIp, server.settings().isHttps()));
     // A retry after the client's (empty) last chunk was read: send that end again too.
-    boolean complete = e.requestReceived && !e.bodyStarted;
+    boolean complete = e.requestReceived() && !e.bodyStarted;
     if (complete) {
       f = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
@@ -245,7 +243,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         backend.read(); // for 100 Continue, or a response that does not wait for the body
         if (complete) {
           requestSent(e);
-        } else if (!e.requestReceived) {
+        } else if (!e.requestReceived()) {
           read(); // the first body chunk, or the end of a bodyless request
         }
       } else if (reused && !e.bodyStarted) {
@@ -273,7 +271,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       if (e.backend != null) {
         retire(e, e.backend).close();
       }
-      if (e.responseStarted) {
+      if (e.responseStarted()) {
         ctx.close();
       } else {
         answerAndClose(e, HttpResponseStatus.BAD_REQUEST,
@@ -284,22 +282,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     boolean last = content instanceof LastHttpContent;
     e.requestBytes += content.content().readableBytes();
     if (last) {
-      e.requestReceived = true;
+      e.requestEnded();
     }
+    switch (e.requestState()) {
+      case DISCARDING, DROPPED -> {
+        content.release();
+        if (last) {
+          maybeFinish(e);
+        } else {
+          read();
+        }
+      }
+      case STREAMING, RECEIVED, SENT -> forward(e, content, last);
+    }
+  }
+
+  /**
+   * Writes one chunk of the request body to the node. Backpressure, as in Netty's proxy example:
+   * the next chunk is read from the client only once this one is written.
+   */
+  private void forward(Exchange e, HttpContent content, boolean last) {
     Channel backend = e.backend;
-    if (backend == null && !e.discardBody) {
+    if (backend == null) {
       // Body bytes with nowhere to go would leave a hole in the request: give up on it.
       content.release();
       ctx.close();
-      return;
-    }
-    if (e.discardBody || backend == null) {
-      content.release();
-      if (last) {
-        maybeFinish(e);
-      } else {
-        read();
-      }
       return;
     }
     if (content.content().isReadable()) {
@@ -315,7 +322,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
           read();
         }
-      } else if (e.discardBody) {
+      } else if (e.discarding()) {
         // The response is complete already and the node let go: drop the rest of the body.
         if (last) {
           maybeFinish(e);
@@ -329,8 +336,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void requestSent(Exchange e) {
-    e.requestSent = true;
-    if (e.backendDone) {
+    e.requestSent();
+    if (e.nodeDone()) {
       releaseBackend(e);
     }
   }
@@ -338,7 +345,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   // ---------------------------------------------------------------- callbacks of BackendHandler
 
   /** The node's response is complete: its connection goes back to the pool when reusable. */
-  void backendDone(Exchange e) {
+  void responseReceived(Exchange e) {
     if (exchange != e) {
       return;
     }
@@ -351,11 +358,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       server.readYourWrites().wrote(ReadYourWrites.writer(e.user, e.sessionKey),
           server.snapshot().table().routing().readYourWrites());
     }
-    if (!e.requestReceived) {
+    if (!e.requestReceived()) {
       // Answered before the body was all sent: the rest is dropped, and with it the connection.
-      e.discardBody = true;
+      e.discardBody();
       retire(e, e.backend).close();
-    } else if (e.requestSent) {
+    } else if (e.requestState() == Exchange.RequestState.SENT) {
       releaseBackend(e);
     } // else requestSent() releases it once the last chunk is out
   }
@@ -387,9 +394,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (exchange != e) {
       return;
     }
-    e.responseDone = true;
-    if (!e.requestReceived) {
-      e.discardBody = true;
+    e.responseWritten();
+    if (!e.requestReceived()) {
+      e.discardBody();
       read();
     }
     maybeFinish(e);
@@ -405,19 +412,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     retire(e, backend);
-    boolean staleRetry = e.backendReused && !e.responseStarted && !e.bodyStarted
-        && e.hasNoBody() && e.requestReceived && e.isIdempotent();
+    boolean staleRetry = e.backendReused && !e.responseStarted() && !e.bodyStarted
+        && e.hasNoBody() && e.requestReceived() && e.isIdempotent();
     if (staleRetry) {
       LOG.debug("{}: kept-alive connection to {} closed before answering; retrying on a new one",
           server.settings().proxyName(), e.node.name());
       connect(e, false);
       return;
     }
-    if (!e.backendReused || (e.responseStarted && cause instanceof IOException)) {
+    if (!e.backendReused || (e.responseStarted() && cause instanceof IOException)) {
       server.observer().nodeFailed(e.node, cause);
     }
     e.outcome = AccessRecord.Outcome.BACKEND_FAILED;
-    if (e.responseStarted) {
+    if (e.responseStarted()) {
       LOG.warn("{}: Gerrit node {} failed in the middle of a response to {} {} ({}); closing the"
               + " client connection", server.settings().proxyName(), e.node.name(),
           e.request.method(), ProxyHeaders.pathOf(e.target), cause.toString());
@@ -426,10 +433,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       closeOnFlush(ctx.channel());
       return;
     }
-    if (!e.requestReceived) {
+    if (!e.requestReceived()) {
       e.clientKeepAlive = false;
     }
-    e.discardBody = true;
+    e.discardBody();
     LOG.warn("{}: Gerrit node {} failed before answering {} {}: {}", server.settings().proxyName(),
         e.node.name(), e.request.method(), ProxyHeaders.pathOf(e.target), cause.toString());
     String notRetried = e.bodyStarted
@@ -452,11 +459,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   private void refuse(Exchange e, RouteDecision.Refuse refusal) {
     e.outcome = AccessRecord.Outcome.REFUSED;
-    e.discardBody = true;
+    e.discardBody();
     LOG.debug("{}: refused {} {}: {}", server.settings().proxyName(), e.request.method(),
         ProxyHeaders.pathOf(e.target), refusal.message());
     send(e, RefusalResponse.forRefusal(refusal, e.git(), e.clientKeepAlive && !isDraining()));
-    if (!e.requestReceived) {
+    if (!e.requestReceived()) {
       read(); // drain the body, so the client reads the answer rather than a reset
     }
   }
@@ -485,29 +492,27 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       e.outcome = AccessRecord.Outcome.BAD_REQUEST;
     }
     e.clientKeepAlive = false;
-    e.discardBody = true;
-    e.requestReceived = true; // nothing more is read on this connection
+    e.discardBody();
+    e.requestEnded(); // nothing more is read on this connection
     send(e, RefusalResponse.plainText(status, message, false));
   }
 
   private void answer(Exchange e, HttpResponseStatus status, String message) {
-    boolean keepAlive = e.clientKeepAlive && e.requestReceived && !isDraining();
+    boolean keepAlive = e.clientKeepAlive && e.requestReceived() && !isDraining();
     e.clientKeepAlive = keepAlive;
-    if (!e.requestReceived) {
-      e.requestReceived = true; // the connection closes: the rest of the body is not awaited
-    }
+    e.requestEnded(); // if it was not yet, the connection closes: the rest is not awaited
     send(e, RefusalResponse.failure(status, message, e.git(), keepAlive));
   }
 
   private void send(Exchange e, FullHttpResponse response) {
-    e.responseStarted = true;
+    e.answered();
     e.status = response.status().code();
     e.responseBytes = response.content().readableBytes();
     ctx.writeAndFlush(response).addListener((ChannelFuture f) -> {
       if (!f.isSuccess()) {
         clientWriteFailed(e, f.cause());
       } else if (exchange == e) {
-        e.responseDone = true;
+        e.responseWritten();
         maybeFinish(e);
       }
     });
@@ -516,7 +521,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   // ---------------------------------------------------------------- the end of an exchange
 
   private void maybeFinish(Exchange e) {
-    if (exchange != e || !e.responseDone || !e.requestReceived) {
+    if (exchange != e || !e.responseDone() || !e.requestReceived()) {
       return;
     }
     exchange = null;
@@ -578,7 +583,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       if (e.backend != null) {
         retire(e, e.backend).close();
       }
-      if (!e.responseDone && e.outcome == AccessRecord.Outcome.COMPLETED) {
+      if (!e.responseDone() && e.outcome == AccessRecord.Outcome.COMPLETED) {
         e.outcome = AccessRecord.Outcome.CLIENT_ABORTED;
       }
       record(e);
