@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
+import java.util.Optional;
 
 /**
  * The backend-to-client direction: relays a node's response to the client, reading the next
@@ -32,7 +33,9 @@ import java.nio.channels.ClosedChannelException;
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   private Exchange exchange;
-  private FrontendHandler frontend;
+  private ClientSide frontend;
+  /** The response header naming the node, when configured. */
+  private Optional<String> nodeHeader = Optional.empty();
   private Throwable failure;
   /** Closes the client when a write to it fails; one per exchange. */
   private ChannelFutureListener onWriteFailure;
@@ -40,9 +43,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   private ChannelFuture unflushed;
 
   /** Serves {@code e} from now on; null when the connection goes back to the pool. */
-  void bind(Exchange e, FrontendHandler f) {
+  void bind(Exchange e, ClientSide f, Optional<String> nodeHeader) {
     this.exchange = e;
     this.frontend = f;
+    this.nodeHeader = nodeHeader;
     this.failure = null;
     this.unflushed = null;
     this.onWriteFailure = e == null ? null : w -> {
@@ -106,7 +110,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     e.headRelayed();
     e.status = code;
-    HttpResponse out = ProxyHeaders.toClient(r, frontend.nodeHeader(), e.node);
+    HttpResponse out = ProxyHeaders.toClient(r, nodeHeader, e.node);
     boolean bodyless = e.request.method().equals(HttpMethod.HEAD)
         || code == HttpResponseStatus.NO_CONTENT.code()
         || code == HttpResponseStatus.NOT_MODIFIED.code();
@@ -148,7 +152,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     e.responseReceived();
-    FrontendHandler f = frontend; // responseReceived() unbinds this handler from the exchange
+    ClientSide f = frontend; // responseReceived() unbinds this handler from the exchange
     f.responseReceived(e);
     // The end of the response flushes everything before it too: a small response is one write.
     unflushed = null;
@@ -171,6 +175,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     if (written != null) {
       unflushed = null;
       frontend.client().flush();
+      // Backpressure, as in Netty's proxy example: the node is read again only once this is out.
       written.addListener(w -> {
         if (w.isSuccess()) {
           ctx.read();

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * where it goes, and streams its body to that node one chunk at a time, reading the next chunk
  * only once the previous one was written. Answers itself when the request is refused or bad.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter {
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements ClientSide {
 
   private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -74,15 +74,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     ctx.fireChannelActive();
   }
 
-  ChannelHandlerContext client() {
+  @Override
+  public ChannelHandlerContext client() {
     return ctx;
   }
 
-  Optional<String> nodeHeader() {
-    return server.settings().nodeHeader();
-  }
-
-  boolean isDraining() {
+  @Override
+  public boolean isDraining() {
     return draining || server.isDraining();
   }
 
@@ -226,7 +224,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     e.backend = backend;
     e.backendReused = reused;
     e.connectionAttached();
-    backend.pipeline().get(BackendHandler.class).bind(e, this);
+    backend.pipeline().get(BackendHandler.class).bind(e, this, server.settings().nodeHeader());
     ChannelFuture f = backend.write(ProxyHeaders.toBackend(
         e.request, e.target, e.node, clientIp, server.settings().isHttps()));
     // A retry after the client's (empty) last chunk was read: send that end again too.
@@ -342,10 +340,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  // ---------------------------------------------------------------- callbacks of BackendHandler
+  // ---------------------------------------------------------------- what BackendHandler tells (ClientSide)
 
   /** The node's response is complete: its connection goes back to the pool when reusable. */
-  void responseReceived(Exchange e) {
+  @Override
+  public void responseReceived(Exchange e) {
     if (exchange != e) {
       return;
     }
@@ -382,7 +381,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   /** Detaches {@code backend} from {@code e}, so its closing is no longer the exchange's concern. */
   private Channel retire(Exchange e, Channel backend) {
-    backend.pipeline().get(BackendHandler.class).bind(null, null);
+    backend.pipeline().get(BackendHandler.class).bind(null, null, Optional.empty());
     if (e.backend == backend) {
       e.backend = null;
     }
@@ -390,7 +389,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** The response's last byte reached the client. */
-  void responseWritten(Exchange e) {
+  @Override
+  public void responseWritten(Exchange e) {
     if (exchange != e) {
       return;
     }
@@ -407,7 +407,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
    * it may be retried; after, the client's connection is closed so that it never mistakes a
    * truncated response for a whole one.
    */
-  void backendFailed(Exchange e, Throwable cause, Channel backend) {
+  @Override
+  public void backendFailed(Exchange e, Throwable cause, Channel backend) {
     if (exchange != e || e.backend != backend) {
       return;
     }
@@ -448,7 +449,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             + " tell your Gerrit administrator.");
   }
 
-  void clientWriteFailed(Exchange e, Throwable cause) {
+  @Override
+  public void clientWriteFailed(Exchange e, Throwable cause) {
     if (exchange == e) {
       e.outcome = AccessRecord.Outcome.CLIENT_ABORTED;
     }
