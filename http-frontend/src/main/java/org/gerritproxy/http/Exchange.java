@@ -47,6 +47,7 @@ final class Exchange {
   boolean backendReusable;
   /** A request body byte was read from the client: from here on nothing is retried. */
   boolean bodyStarted;
+  /** The access record was written: once, whichever way the exchange ended. */
   boolean finished;
 
   /** How far the client's request has got on its way to the node. */
