@@ -46,6 +46,16 @@ public final class HttpRequestClassifier {
   private static final String UPLOAD_PACK = GitHttpRequest.UPLOAD_PACK;
   private static final String RECEIVE_PACK = GitHttpRequest.RECEIVE_PACK;
 
+  // The verdicts that name no project, made once: most REST and web requests allocate none.
+  private static final HttpClassification READ_REST =
+      notGit(Classification.read("rest", Optional.empty()));
+  private static final HttpClassification READ_WEB =
+      notGit(Classification.read("web", Optional.empty()));
+  private static final HttpClassification WRITE_REST =
+      notGit(Classification.write("rest", Optional.empty()));
+  private static final HttpClassification WRITE_LOGIN =
+      notGit(Classification.write(LOGIN, Optional.empty()));
+
   private HttpRequestClassifier() {}
 
   /**
@@ -82,9 +92,7 @@ public final class HttpRequestClassifier {
 
     switch (target.form()) {
       case ASTERISK:
-        return notGit(m.equals("OPTIONS")
-            ? Classification.read("web", Optional.empty())
-            : refusedTarget(target.path()));
+        return m.equals("OPTIONS") ? READ_WEB : notGit(refusedTarget(target.path()));
       case NOT_A_PATH:
         return notGit(refusedTarget(target.path()));
       case PATH:
@@ -110,7 +118,7 @@ public final class HttpRequestClassifier {
                 ? GitHttpRequest.advertisement(UPLOAD_PACK)
                 : Optional.empty());
       }
-      return notGit(Classification.write("rest", Optional.empty()));
+      return WRITE_REST;
     }
     if (n >= 1 && segs.get(n - 1).equals(RECEIVE_PACK)) {
       return new HttpClassification(
@@ -125,7 +133,7 @@ public final class HttpRequestClassifier {
     if (isLogin(segs)) {
       // After the git endpoints, as Gerrit 3.10 judges them: it serves /login/info/refs to git
       // (a project named "login"), not to its login servlet (LoginThroughProxyTest).
-      return notGit(Classification.write(LOGIN, Optional.empty()));
+      return WRITE_LOGIN;
     }
     if (post && isSubmit(segs)) {
       String changeId = segs.get(n - 1).equals("submit") && segs.get(n - 3).equals("changes")
@@ -134,10 +142,10 @@ public final class HttpRequestClassifier {
       return notGit(Classification.submit("submit", projectOfChangeId(changeId)));
     }
     if (writeMethod) {
-      return notGit(Classification.write("rest", Optional.empty()));
+      return WRITE_REST;
     }
     boolean rest = n >= 1 && (segs.get(0).equals("a") || REST_ROOTS.contains(segs.get(0)));
-    return notGit(Classification.read(rest ? "rest" : "web", Optional.empty()));
+    return rest ? READ_REST : READ_WEB;
   }
 
   private static HttpClassification notGit(Classification c) {
