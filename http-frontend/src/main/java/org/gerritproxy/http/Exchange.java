@@ -17,7 +17,8 @@ import org.gerritproxy.routing.Node;
 
 /**
  * One request and its response as they cross the proxy: what was asked, where it went and how
- * far each direction has got. Touched only on the client connection's event loop.
+ * far each direction has got ({@link RequestState}, {@link ResponseState}; they change only
+ * through the events below). Touched only on the client connection's event loop.
  */
 final class Exchange {
 
@@ -260,6 +261,13 @@ final class Exchange {
 
   Duration elapsed() {
     return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /** For logs and debugging: the request and where each direction stands. */
+  @Override
+  public String toString() {
+    return request.method() + " " + ProxyHeaders.pathOf(target) + " request=" + requestState
+        + " response=" + responseState + (node == null ? "" : " node=" + node.name());
   }
 
   AccessRecord toRecord() {
