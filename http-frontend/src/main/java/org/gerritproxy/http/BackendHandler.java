@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
+import java.util.Optional;
 
 /**
  * The backend-to-client direction: relays a node's response to the client, reading the next
@@ -32,7 +33,9 @@ import java.nio.channels.ClosedChannelException;
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   private Exchange exchange;
-  private FrontendHandler frontend;
+  private ClientSide frontend;
+  /** The response header naming the node, when configured. */
+  private Optional<String> nodeHeader = Optional.empty();
   private Throwable failure;
   /** Closes the client when a write to it fails; one per exchange. */
   private ChannelFutureListener onWriteFailure;
@@ -40,9 +43,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   private ChannelFuture unflushed;
 
   /** Serves {@code e} from now on; null when the connection goes back to the pool. */
-  void bind(Exchange e, FrontendHandler f) {
+  void bind(Exchange e, ClientSide f, Optional<String> nodeHeader) {
     this.exchange = e;
     this.frontend = f;
+    this.nodeHeader = nodeHeader;
     this.failure = null;
     this.unflushed = null;
     this.onWriteFailure = e == null ? null : w -> {
@@ -85,7 +89,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       return false;
     }
     if (r.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-      e.informational = true;
+      e.interimStarted();
       boolean expected = code != 100 || HttpUtil.is100ContinueExpected(e.request);
       if (e.clientIsHttp11() && expected) {
         DefaultFullHttpResponse interim = new DefaultFullHttpResponse(
@@ -104,9 +108,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       return true;
     }
 
-    e.responseStarted = true;
+    e.headRelayed();
     e.status = code;
-    HttpResponse out = ProxyHeaders.toClient(r, frontend.nodeHeader(), e.node);
+    HttpResponse out = ProxyHeaders.toClient(r, nodeHeader, e.node);
     boolean bodyless = e.request.method().equals(HttpMethod.HEAD)
         || code == HttpResponseStatus.NO_CONTENT.code()
         || code == HttpResponseStatus.NOT_MODIFIED.code();
@@ -134,10 +138,12 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   private void content(ChannelHandlerContext ctx, Exchange e, HttpContent c) {
     boolean last = c instanceof LastHttpContent;
-    if (e.informational) {
+    if (e.responseState() == Exchange.ResponseState.INTERIM) {
       // The end of a 1xx: the real response follows; the read was asked for already.
       c.release();
-      e.informational = !last;
+      if (last) {
+        e.interimEnded();
+      }
       return;
     }
     e.responseBytes += c.content().readableBytes();
@@ -145,9 +151,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       unflushed = frontend.client().write(c).addListener(onWriteFailure);
       return;
     }
-    e.backendDone = true;
-    FrontendHandler f = frontend; // backendDone() unbinds this handler from the exchange
-    f.backendDone(e);
+    e.responseReceived();
+    ClientSide f = frontend; // responseReceived() unbinds this handler from the exchange
+    f.responseReceived(e);
     // The end of the response flushes everything before it too: a small response is one write.
     unflushed = null;
     f.client().writeAndFlush(c).addListener(w -> {
@@ -169,6 +175,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     if (written != null) {
       unflushed = null;
       frontend.client().flush();
+      // Backpressure, as in Netty's proxy example: the node is read again only once this is out.
       written.addListener(w -> {
         if (w.isSuccess()) {
           ctx.read();
@@ -181,7 +188,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     Exchange e = exchange;
-    if (e != null && !e.backendDone) {
+    if (e != null && !e.nodeDone()) {
       frontend.backendFailed(
           e, failure != null ? failure : new ClosedChannelException(), ctx.channel());
     }

@@ -11,11 +11,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.gerritproxy.routing.Classification;
+import org.gerritproxy.routing.GitHttpRequest;
+import org.gerritproxy.routing.HttpClassification;
 import org.gerritproxy.routing.Node;
 
 /**
  * One request and its response as they cross the proxy: what was asked, where it went and how
- * far each direction has got. Touched only on the client connection's event loop.
+ * far each direction has got ({@link RequestState}, {@link ResponseState}; they change only
+ * through the events below). Touched only on the client connection's event loop.
  */
 final class Exchange {
 
@@ -29,9 +32,9 @@ final class Exchange {
   final Optional<String> user;
   final Instant start = Instant.now();
   final long startNanos = System.nanoTime();
-  final Optional<GitSmartHttp.Request> git;
 
-  Classification classification;
+  /** The class of the request and the git request it is, if any; null until classified. */
+  HttpClassification classified;
   String sessionKey;
   boolean clientKeepAlive;
 
@@ -43,24 +46,43 @@ final class Exchange {
   boolean backendReused;
   /** True when the backend may carry another request after this one. */
   boolean backendReusable;
-
   /** A request body byte was read from the client: from here on nothing is retried. */
   boolean bodyStarted;
-  /** The client's last request chunk arrived. */
-  boolean requestReceived;
-  /** The last request chunk reached the backend. */
-  boolean requestSent;
-  /** The rest of the request body is read and dropped (refused, or answered already). */
-  boolean discardBody;
-  /** The backend sent a 1xx; the empty end of that interim response follows. */
-  boolean informational;
-  /** The backend's response is complete. */
-  boolean backendDone;
-  /** The response head went to the client. */
-  boolean responseStarted;
-  /** The response's last byte went to the client. */
-  boolean responseDone;
+  /** The access record was written: once, whichever way the exchange ended. */
   boolean finished;
+
+  /** How far the client's request has got on its way to the node. */
+  enum RequestState {
+    /** Body chunks are read from the client and written to the node, one at a time. */
+    STREAMING,
+    /** The rest of the body is read and dropped (refused, or answered already); its end is awaited. */
+    DISCARDING,
+    /** The client's last chunk is read, and on its way to the node. */
+    RECEIVED,
+    /** The whole request reached the node. */
+    SENT,
+    /** Nothing more of the request is awaited; whatever of it still comes is dropped. */
+    DROPPED
+  }
+
+  /** How far the response has got on its way to the client. */
+  enum ResponseState {
+    /** Nothing went to the client yet: the node has not answered, and a retry is possible. */
+    AWAITED,
+    /** The node sent a 1xx; its empty end comes next, then the real response. */
+    INTERIM,
+    /** The node's head went to the client; its body follows as the node sends it. */
+    STREAMING,
+    /** The node's last chunk is read, and on its way to the client. */
+    RECEIVED,
+    /** The proxy's own answer (a refusal or an error) is on its way to the client. */
+    ANSWERED,
+    /** The response's last byte reached the client. */
+    DONE
+  }
+
+  private RequestState requestState = RequestState.STREAMING;
+  private ResponseState responseState = ResponseState.AWAITED;
 
   int status;
   long requestBytes;
@@ -72,7 +94,145 @@ final class Exchange {
     this.target = target;
     this.clientIp = clientIp;
     this.user = user;
-    this.git = GitSmartHttp.recognise(request, target);
+  }
+
+  /** The git smart HTTP request this is, if any (for the proxy's own answers in git's framing). */
+  Optional<GitHttpRequest> git() {
+    return classified == null ? Optional.empty() : classified.git();
+  }
+
+  // ---------------------------------------------------------------- the states and their changes
+
+  RequestState requestState() {
+    return requestState;
+  }
+
+  ResponseState responseState() {
+    return responseState;
+  }
+
+  /** The client's last chunk was read, or is no longer awaited (the connection closes). */
+  void requestEnded() {
+    requestState = switch (requestState) {
+      case STREAMING -> RequestState.RECEIVED;
+      case DISCARDING -> RequestState.DROPPED;
+      case RECEIVED, SENT, DROPPED -> requestState;
+    };
+  }
+
+  /** From here on the rest of the body, if any, is read and dropped. */
+  void discardBody() {
+    requestState = switch (requestState) {
+      case STREAMING -> RequestState.DISCARDING;
+      case RECEIVED, SENT -> RequestState.DROPPED;
+      case DISCARDING, DROPPED -> requestState;
+    };
+  }
+
+  /** The last chunk reached the node. */
+  void requestSent() {
+    requestState = switch (requestState) {
+      case RECEIVED -> RequestState.SENT;
+      default -> illegal("request sent", requestState);
+    };
+  }
+
+  /**
+   * The request goes to a backend connection: on a retry, what was sent is sent again and
+   * answered anew.
+   */
+  void connectionAttached() {
+    requestState = switch (requestState) {
+      case STREAMING, RECEIVED -> requestState;
+      case SENT -> RequestState.RECEIVED;
+      case DISCARDING, DROPPED -> illegal("attach", requestState);
+    };
+    responseState = switch (responseState) {
+      case AWAITED, INTERIM -> ResponseState.AWAITED;
+      default -> illegal("attach", responseState);
+    };
+  }
+
+  /** The node sent a 1xx head. */
+  void interimStarted() {
+    responseState = switch (responseState) {
+      case AWAITED, INTERIM -> ResponseState.INTERIM;
+      default -> illegal("1xx", responseState);
+    };
+  }
+
+  /** The (empty) end of a 1xx: the real response follows. */
+  void interimEnded() {
+    responseState = switch (responseState) {
+      case INTERIM -> ResponseState.AWAITED;
+      default -> illegal("end of 1xx", responseState);
+    };
+  }
+
+  /** The node's response head went to the client. */
+  void headRelayed() {
+    responseState = switch (responseState) {
+      case AWAITED -> ResponseState.STREAMING;
+      default -> illegal("response head", responseState);
+    };
+  }
+
+  /** The node's last chunk was read. */
+  void responseReceived() {
+    responseState = switch (responseState) {
+      case STREAMING -> ResponseState.RECEIVED;
+      default -> illegal("end of response", responseState);
+    };
+  }
+
+  /** The proxy answers itself. */
+  void answered() {
+    responseState = switch (responseState) {
+      case AWAITED, INTERIM -> ResponseState.ANSWERED;
+      default -> illegal("the proxy's answer", responseState);
+    };
+  }
+
+  /** The response's last byte reached the client. */
+  void responseWritten() {
+    responseState = switch (responseState) {
+      case RECEIVED, ANSWERED -> ResponseState.DONE;
+      default -> illegal("response written", responseState);
+    };
+  }
+
+  /** Chunks of the request are no longer forwarded: dropped, or the client's end was read. */
+  boolean discarding() {
+    return requestState == RequestState.DISCARDING || requestState == RequestState.DROPPED;
+  }
+
+  /** The client's last chunk was read (or is no longer awaited). */
+  boolean requestReceived() {
+    return requestState == RequestState.RECEIVED || requestState == RequestState.SENT
+        || requestState == RequestState.DROPPED;
+  }
+
+  /** Something of the response went to the client: it can no longer be retried or replaced. */
+  boolean responseStarted() {
+    return responseState.compareTo(ResponseState.STREAMING) >= 0;
+  }
+
+  /** The node's response is complete. */
+  boolean nodeDone() {
+    return responseState == ResponseState.RECEIVED || responseState == ResponseState.DONE;
+  }
+
+  boolean responseDone() {
+    return responseState == ResponseState.DONE;
+  }
+
+  /**
+   * A change the flow of the handlers cannot make: a bug. Tests run with assertions on; in
+   * production the state stays as it was rather than fail an exchange that may still succeed.
+   */
+  private static <S extends Enum<S>> S illegal(String event, S state) {
+    assert false : event + " in state " + state;
+    return state;
   }
 
   boolean clientIsHttp11() {
@@ -103,15 +263,23 @@ final class Exchange {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
+  /** For logs and debugging: the request and where each direction stands. */
+  @Override
+  public String toString() {
+    return request.method() + " " + ProxyHeaders.pathOf(target) + " request=" + requestState
+        + " response=" + responseState + (node == null ? "" : " node=" + node.name());
+  }
+
   AccessRecord toRecord() {
-    Optional<Classification> c = Optional.ofNullable(classification);
+    Optional<Classification> c =
+        Optional.ofNullable(classified).map(HttpClassification::classification);
     return new AccessRecord(
         start,
         clientIp,
         user,
         request.method().name(),
         ProxyHeaders.pathOf(target),
-        responseStarted ? status : AccessRecord.CLIENT_CLOSED,
+        responseStarted() ? status : AccessRecord.CLIENT_CLOSED,
         requestBytes,
         responseBytes,
         Optional.ofNullable(node).map(Node::name),

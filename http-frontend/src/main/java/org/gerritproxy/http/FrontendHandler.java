@@ -23,11 +23,11 @@ import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.gerritproxy.routing.Classification;
 import org.gerritproxy.routing.HttpRequestClassifier;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RequestClass;
+import org.gerritproxy.routing.RequestTarget;
 import org.gerritproxy.routing.RouteDecision;
 import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * where it goes, and streams its body to that node one chunk at a time, reading the next chunk
  * only once the previous one was written. Answers itself when the request is refused or bad.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter {
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements ClientSide {
 
   private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -74,15 +74,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     ctx.fireChannelActive();
   }
 
-  ChannelHandlerContext client() {
+  @Override
+  public ChannelHandlerContext client() {
     return ctx;
   }
 
-  Optional<String> nodeHeader() {
-    return server.settings().nodeHeader();
-  }
-
-  boolean isDraining() {
+  @Override
+  public boolean isDraining() {
     return draining || server.isDraining();
   }
 
@@ -130,7 +128,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    Optional<String> origin = ProxyHeaders.originForm(request.uri());
+    // The target is read here once: its origin form is forwarded, and the classifier judges the
+    // same reading (class, project and git service alike).
+    RequestTarget target = RequestTarget.parse(request.uri());
+    Optional<String> origin = target.originForm();
     Exchange e = new Exchange(request, origin.orElse("/"), clientIp,
         SessionKey.userFromAuthorization(authorization));
     exchange = e;
@@ -154,15 +155,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     e.clientKeepAlive = HttpUtil.isKeepAlive(request) && !isDraining();
-    e.discardBody = false;
 
-    e.classification = HttpRequestClassifier.classify(request.method().name(), e.target);
+    e.classified = HttpRequestClassifier.classifyRequest(request.method().name(), target);
     e.sessionKey = SessionKey.forHttp(
         request.headers().get(HttpHeaderNames.COOKIE), authorization, clientIp);
     RoutingSnapshot snapshot = server.snapshot();
     boolean readFromMaster = server.readYourWrites().readsFromMaster(
         ReadYourWrites.writer(e.user, e.sessionKey), snapshot.table().routing().readYourWrites());
-    RouteDecision decision = Router.decide(e.classification, e.sessionKey, readFromMaster, snapshot);
+    RouteDecision decision = Router.decide(
+        e.classified.classification(), e.sessionKey, readFromMaster, snapshot);
     if (decision instanceof RouteDecision.Refuse refusal) {
       refuse(e, refusal);
     } else if (decision instanceof RouteDecision.Forward forward) {
@@ -222,13 +223,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private void attach(Exchange e, Channel backend, boolean reused) {
     e.backend = backend;
     e.backendReused = reused;
-    e.backendDone = false;
-    e.requestSent = false;
-    backend.pipeline().get(BackendHandler.class).bind(e, this);
+    e.connectionAttached();
+    backend.pipeline().get(BackendHandler.class).bind(e, this, server.settings().nodeHeader());
     ChannelFuture f = backend.write(ProxyHeaders.toBackend(
         e.request, e.target, e.node, clientIp, server.settings().isHttps()));
     // A retry after the client's (empty) last chunk was read: send that end again too.
-    boolean complete = e.requestReceived && !e.bodyStarted;
+    boolean complete = e.requestReceived() && !e.bodyStarted;
     if (complete) {
       f = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
@@ -241,7 +241,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         backend.read(); // for 100 Continue, or a response that does not wait for the body
         if (complete) {
           requestSent(e);
-        } else if (!e.requestReceived) {
+        } else if (!e.requestReceived()) {
           read(); // the first body chunk, or the end of a bodyless request
         }
       } else if (reused && !e.bodyStarted) {
@@ -269,7 +269,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       if (e.backend != null) {
         retire(e, e.backend).close();
       }
-      if (e.responseStarted) {
+      if (e.responseStarted()) {
         ctx.close();
       } else {
         answerAndClose(e, HttpResponseStatus.BAD_REQUEST,
@@ -280,22 +280,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     boolean last = content instanceof LastHttpContent;
     e.requestBytes += content.content().readableBytes();
     if (last) {
-      e.requestReceived = true;
+      e.requestEnded();
     }
+    switch (e.requestState()) {
+      case DISCARDING, DROPPED -> {
+        content.release();
+        if (last) {
+          maybeFinish(e);
+        } else {
+          read();
+        }
+      }
+      case STREAMING, RECEIVED, SENT -> forward(e, content, last);
+    }
+  }
+
+  /**
+   * Writes one chunk of the request body to the node. Backpressure, as in Netty's proxy example:
+   * the next chunk is read from the client only once this one is written.
+   */
+  private void forward(Exchange e, HttpContent content, boolean last) {
     Channel backend = e.backend;
-    if (backend == null && !e.discardBody) {
+    if (backend == null) {
       // Body bytes with nowhere to go would leave a hole in the request: give up on it.
       content.release();
       ctx.close();
-      return;
-    }
-    if (e.discardBody || backend == null) {
-      content.release();
-      if (last) {
-        maybeFinish(e);
-      } else {
-        read();
-      }
       return;
     }
     if (content.content().isReadable()) {
@@ -311,7 +320,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
           read();
         }
-      } else if (e.discardBody) {
+      } else if (e.discarding()) {
         // The response is complete already and the node let go: drop the rest of the body.
         if (last) {
           maybeFinish(e);
@@ -325,20 +334,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void requestSent(Exchange e) {
-    e.requestSent = true;
-    if (e.backendDone) {
+    e.requestSent();
+    if (e.nodeDone()) {
       releaseBackend(e);
     }
   }
 
-  // ---------------------------------------------------------------- callbacks of BackendHandler
+  // ---------------------------------------------------------------- what BackendHandler tells (ClientSide)
 
   /** The node's response is complete: its connection goes back to the pool when reusable. */
-  void backendDone(Exchange e) {
+  @Override
+  public void responseReceived(Exchange e) {
     if (exchange != e) {
       return;
     }
-    RequestClass c = e.classification == null ? null : e.classification.requestClass();
+    RequestClass c = e.classified == null ? null : e.classified.classification().requestClass();
     // The receive-pack advertisement is a GET of class WRITE: only what can change state counts.
     // Noted now that the node has answered, before the client sees the response end, so that a
     // read the client sends right after it is already routed to the master.
@@ -347,11 +357,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       server.readYourWrites().wrote(ReadYourWrites.writer(e.user, e.sessionKey),
           server.snapshot().table().routing().readYourWrites());
     }
-    if (!e.requestReceived) {
+    if (!e.requestReceived()) {
       // Answered before the body was all sent: the rest is dropped, and with it the connection.
-      e.discardBody = true;
+      e.discardBody();
       retire(e, e.backend).close();
-    } else if (e.requestSent) {
+    } else if (e.requestState() == Exchange.RequestState.SENT) {
       releaseBackend(e);
     } // else requestSent() releases it once the last chunk is out
   }
@@ -371,7 +381,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   /** Detaches {@code backend} from {@code e}, so its closing is no longer the exchange's concern. */
   private Channel retire(Exchange e, Channel backend) {
-    backend.pipeline().get(BackendHandler.class).bind(null, null);
+    backend.pipeline().get(BackendHandler.class).bind(null, null, Optional.empty());
     if (e.backend == backend) {
       e.backend = null;
     }
@@ -379,13 +389,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** The response's last byte reached the client. */
-  void responseWritten(Exchange e) {
+  @Override
+  public void responseWritten(Exchange e) {
     if (exchange != e) {
       return;
     }
-    e.responseDone = true;
-    if (!e.requestReceived) {
-      e.discardBody = true;
+    e.responseWritten();
+    if (!e.requestReceived()) {
+      e.discardBody();
       read();
     }
     maybeFinish(e);
@@ -396,24 +407,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
    * it may be retried; after, the client's connection is closed so that it never mistakes a
    * truncated response for a whole one.
    */
-  void backendFailed(Exchange e, Throwable cause, Channel backend) {
+  @Override
+  public void backendFailed(Exchange e, Throwable cause, Channel backend) {
     if (exchange != e || e.backend != backend) {
       return;
     }
     retire(e, backend);
-    boolean staleRetry = e.backendReused && !e.responseStarted && !e.bodyStarted
-        && e.hasNoBody() && e.requestReceived && e.isIdempotent();
+    boolean staleRetry = e.backendReused && !e.responseStarted() && !e.bodyStarted
+        && e.hasNoBody() && e.requestReceived() && e.isIdempotent();
     if (staleRetry) {
       LOG.debug("{}: kept-alive connection to {} closed before answering; retrying on a new one",
           server.settings().proxyName(), e.node.name());
       connect(e, false);
       return;
     }
-    if (!e.backendReused || (e.responseStarted && cause instanceof IOException)) {
+    if (!e.backendReused || (e.responseStarted() && cause instanceof IOException)) {
       server.observer().nodeFailed(e.node, cause);
     }
     e.outcome = AccessRecord.Outcome.BACKEND_FAILED;
-    if (e.responseStarted) {
+    if (e.responseStarted()) {
       LOG.warn("{}: Gerrit node {} failed in the middle of a response to {} {} ({}); closing the"
               + " client connection", server.settings().proxyName(), e.node.name(),
           e.request.method(), ProxyHeaders.pathOf(e.target), cause.toString());
@@ -422,10 +434,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       closeOnFlush(ctx.channel());
       return;
     }
-    if (!e.requestReceived) {
+    if (!e.requestReceived()) {
       e.clientKeepAlive = false;
     }
-    e.discardBody = true;
+    e.discardBody();
     LOG.warn("{}: Gerrit node {} failed before answering {} {}: {}", server.settings().proxyName(),
         e.node.name(), e.request.method(), ProxyHeaders.pathOf(e.target), cause.toString());
     String notRetried = e.bodyStarted
@@ -437,7 +449,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             + " tell your Gerrit administrator.");
   }
 
-  void clientWriteFailed(Exchange e, Throwable cause) {
+  @Override
+  public void clientWriteFailed(Exchange e, Throwable cause) {
     if (exchange == e) {
       e.outcome = AccessRecord.Outcome.CLIENT_ABORTED;
     }
@@ -448,11 +461,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   private void refuse(Exchange e, RouteDecision.Refuse refusal) {
     e.outcome = AccessRecord.Outcome.REFUSED;
-    e.discardBody = true;
+    e.discardBody();
     LOG.debug("{}: refused {} {}: {}", server.settings().proxyName(), e.request.method(),
         ProxyHeaders.pathOf(e.target), refusal.message());
-    send(e, RefusalResponse.forRefusal(refusal, e.git, e.clientKeepAlive && !isDraining()));
-    if (!e.requestReceived) {
+    send(e, RefusalResponse.forRefusal(refusal, e.git(), e.clientKeepAlive && !isDraining()));
+    if (!e.requestReceived()) {
       read(); // drain the body, so the client reads the answer rather than a reset
     }
   }
@@ -481,29 +494,27 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       e.outcome = AccessRecord.Outcome.BAD_REQUEST;
     }
     e.clientKeepAlive = false;
-    e.discardBody = true;
-    e.requestReceived = true; // nothing more is read on this connection
+    e.discardBody();
+    e.requestEnded(); // nothing more is read on this connection
     send(e, RefusalResponse.plainText(status, message, false));
   }
 
   private void answer(Exchange e, HttpResponseStatus status, String message) {
-    boolean keepAlive = e.clientKeepAlive && e.requestReceived && !isDraining();
+    boolean keepAlive = e.clientKeepAlive && e.requestReceived() && !isDraining();
     e.clientKeepAlive = keepAlive;
-    if (!e.requestReceived) {
-      e.requestReceived = true; // the connection closes: the rest of the body is not awaited
-    }
-    send(e, RefusalResponse.failure(status, message, e.git, keepAlive));
+    e.requestEnded(); // if it was not yet, the connection closes: the rest is not awaited
+    send(e, RefusalResponse.failure(status, message, e.git(), keepAlive));
   }
 
   private void send(Exchange e, FullHttpResponse response) {
-    e.responseStarted = true;
+    e.answered();
     e.status = response.status().code();
     e.responseBytes = response.content().readableBytes();
     ctx.writeAndFlush(response).addListener((ChannelFuture f) -> {
       if (!f.isSuccess()) {
         clientWriteFailed(e, f.cause());
       } else if (exchange == e) {
-        e.responseDone = true;
+        e.responseWritten();
         maybeFinish(e);
       }
     });
@@ -512,7 +523,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   // ---------------------------------------------------------------- the end of an exchange
 
   private void maybeFinish(Exchange e) {
-    if (exchange != e || !e.responseDone || !e.requestReceived) {
+    if (exchange != e || !e.responseDone() || !e.requestReceived()) {
       return;
     }
     exchange = null;
@@ -574,7 +585,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       if (e.backend != null) {
         retire(e, e.backend).close();
       }
-      if (!e.responseDone && e.outcome == AccessRecord.Outcome.COMPLETED) {
+      if (!e.responseDone() && e.outcome == AccessRecord.Outcome.COMPLETED) {
         e.outcome = AccessRecord.Outcome.CLIENT_ABORTED;
       }
       record(e);

@@ -98,37 +98,6 @@ final class ProxyHeaders {
     return out;
   }
 
-  /**
-   * The client's request-target in origin form ({@code /path?query}): absolute-form targets lose
-   * scheme, user info and authority, so they can never choose a backend. Empty when the target is
-   * neither, e.g. {@code foo} or {@code http://host@@}.
-   */
-  static Optional<String> originForm(String rawTarget) {
-    if (rawTarget.startsWith("/")) {
-      return Optional.of(rawTarget);
-    }
-    if (rawTarget.equals("*")) {
-      return Optional.of(rawTarget);
-    }
-    int scheme = rawTarget.indexOf("://");
-    if (scheme <= 0 || !rawTarget.substring(0, scheme).matches("(?i)https?")) {
-      return Optional.empty();
-    }
-    int start = scheme + 3;
-    int end = start;
-    while (end < rawTarget.length() && "/?#".indexOf(rawTarget.charAt(end)) < 0) {
-      end++;
-    }
-    if (end == start) {
-      return Optional.empty();
-    }
-    String rest = rawTarget.substring(end);
-    if (rest.isEmpty() || rest.startsWith("#")) {
-      return Optional.of("/");
-    }
-    return Optional.of(rest.startsWith("?") ? "/" + rest : rest);
-  }
-
   /** The path of an origin-form target, without its query string. */
   static String pathOf(String originTarget) {
     int q = originTarget.indexOf('?');

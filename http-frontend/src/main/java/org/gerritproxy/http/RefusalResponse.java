@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.gerritproxy.routing.GitHttpRequest;
 import org.gerritproxy.routing.RouteDecision;
 
 /**
@@ -29,8 +30,8 @@ final class RefusalResponse {
    * git's own error packet, since git shows no body of a failed POST.
    */
   static FullHttpResponse forRefusal(
-      RouteDecision.Refuse refusal, Optional<GitSmartHttp.Request> git, boolean keepAlive) {
-    if (git.isPresent() && git.get().step() == GitSmartHttp.Step.RPC) {
+      RouteDecision.Refuse refusal, Optional<GitHttpRequest> git, boolean keepAlive) {
+    if (git.isPresent() && git.get().step() == GitHttpRequest.Step.RPC) {
       String service = git.get().service();
       FullHttpResponse r = response(HttpResponseStatus.OK,
           GitSmartHttp.refusalBody(service, refusal.message()), GitSmartHttp.resultType(service),
@@ -54,8 +55,8 @@ final class RefusalResponse {
    * POST (only "RPC failed; HTTP 502"), and the user would not learn what happened.
    */
   static FullHttpResponse failure(HttpResponseStatus status, String message,
-      Optional<GitSmartHttp.Request> git, boolean keepAlive) {
-    if (git.isPresent() && git.get().step() == GitSmartHttp.Step.RPC) {
+      Optional<GitHttpRequest> git, boolean keepAlive) {
+    if (git.isPresent() && git.get().step() == GitHttpRequest.Step.RPC) {
       String service = git.get().service();
       FullHttpResponse r = response(HttpResponseStatus.OK,
           GitSmartHttp.refusalBody(service, message), GitSmartHttp.resultType(service), keepAlive);

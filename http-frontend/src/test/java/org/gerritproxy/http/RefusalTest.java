@@ -93,6 +93,41 @@ class RefusalTest extends ProxyFixture {
     assertThat(gerrit.requests.get()).isZero();
   }
 
+  /**
+   * A refused RPC is answered in git's framing whenever the classifier judged it git's, however
+   * its target is spelt: the frontend no longer reads the target a second time, by raw text, and
+   * answered these in plain text, which git does not show.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          /p.git/git-upload-pack               | git-upload-pack
+          /p.git/git%2Dupload%2Dpack           | git-upload-pack
+          /p.git/git-upload-pack/              | git-upload-pack
+          /p.git/git-upload-pack#f             | git-upload-pack
+          /p.git/git-receive-pack              | git-receive-pack
+          /p.git/git%2dreceive%2dpack          | git-receive-pack
+          /p.git//git-receive-pack/            | git-receive-pack
+          """)
+  void aRefusedRpcIsAnsweredInGitsFramingHoweverItsTargetIsSpelt(
+      String target, String service) throws Exception {
+    snapshot.set(service.equals("git-receive-pack") ? withoutMaster() : withoutNodes());
+    startProxy();
+    try (RawHttp c = client()) {
+      c.send("POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n0000");
+      RawHttp.Response r = c.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.header("Content-Type")).contains("application/x-" + service + "-result");
+      // After the pkt-line length: ERR for fetch-pack, a side-band error packet for send-pack.
+      assertThat(r.text().substring(4)).startsWith(service.equals("git-upload-pack")
+          ? "ERR No Gerrit node can serve this request"
+          : "\u0003There is no write master");
+    }
+    assertThat(gerrit.requests.get()).isZero();
+  }
+
   // ------------------------------------------------------------------ what real git prints
 
   @Test

@@ -43,81 +43,113 @@ public final class HttpRequestClassifier {
   private static final Set<String> LOGIN_CALLBACKS = Set.of("oauth", "OpenID");
 
   private static final String LOGIN = "login";
-  private static final String UPLOAD_PACK = "git-upload-pack";
-  private static final String RECEIVE_PACK = "git-receive-pack";
+  private static final String UPLOAD_PACK = GitHttpRequest.UPLOAD_PACK;
+  private static final String RECEIVE_PACK = GitHttpRequest.RECEIVE_PACK;
+
+  // The verdicts that name no project, made once: most REST and web requests allocate none.
+  private static final HttpClassification READ_REST =
+      notGit(Classification.read("rest", Optional.empty()));
+  private static final HttpClassification READ_WEB =
+      notGit(Classification.read("web", Optional.empty()));
+  private static final HttpClassification WRITE_REST =
+      notGit(Classification.write("rest", Optional.empty()));
+  private static final HttpClassification WRITE_LOGIN =
+      notGit(Classification.write(LOGIN, Optional.empty()));
 
   private HttpRequestClassifier() {}
 
   /**
+   * The classification alone; see {@link #classifyRequest}.
+   *
    * @param method the request method, in any case
    * @param rawUri the request-target as received: origin form ({@code /a/p/x.git/info/refs?...}),
    *     absolute form ({@code http://host/path}) or {@code *}; still percent-encoded
    */
   public static Classification classify(String method, String rawUri) {
-    Objects.requireNonNull(method, "method");
     Objects.requireNonNull(rawUri, "rawUri");
+    return classifyRequest(method, RequestTarget.parse(rawUri)).classification();
+  }
+
+  /**
+   * Classifies a request whose target was read once by {@link RequestTarget#parse}; the git
+   * smart HTTP request it is, if any, is judged from the same decoded path and query.
+   *
+   * @param method the request method, in any case
+   */
+  public static HttpClassification classifyRequest(String method, RequestTarget target) {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(target, "target");
     String m = method.strip().toUpperCase(Locale.ROOT);
     boolean readMethod = READ_METHODS.contains(m);
     boolean writeMethod = WRITE_METHODS.contains(m);
     if (!readMethod && !writeMethod) {
-      return Classification.refused(
+      return notGit(Classification.refused(
           "method",
           "The proxy does not forward HTTP method "
               + quote(method)
-              + ": it passes only GET, HEAD, OPTIONS, POST, PUT, DELETE and PATCH to Gerrit.");
+              + ": it passes only GET, HEAD, OPTIONS, POST, PUT, DELETE and PATCH to Gerrit."));
     }
 
-    String target = stripFragment(rawUri.strip());
-    if (target.equals("*")) {
-      if (m.equals("OPTIONS")) {
-        return Classification.read("web", Optional.empty());
-      }
-      return refusedTarget(rawUri);
+    switch (target.form()) {
+      case ASTERISK:
+        return m.equals("OPTIONS") ? READ_WEB : notGit(refusedTarget(target.path()));
+      case NOT_A_PATH:
+        return notGit(refusedTarget(target.path()));
+      case PATH:
+      default:
+        break;
     }
-    target = toOriginForm(target);
-    if (!target.startsWith("/")) {
-      return refusedTarget(rawUri);
-    }
-    int q = target.indexOf('?');
-    String rawPath = q < 0 ? target : target.substring(0, q);
-    String rawQuery = q < 0 ? "" : target.substring(q + 1);
-    List<String> segs = segments(rawPath);
+    List<String> segs = segments(target.path());
     int n = segs.size();
+    boolean post = m.equals("POST");
+    boolean advertisement = m.equals("GET") || m.equals("HEAD");
 
     if (n >= 2 && segs.get(n - 2).equals("info") && segs.get(n - 1).equals("refs")) {
       Optional<String> project = project(segs.subList(0, n - 2));
-      List<String> services = queryValues(rawQuery, "service");
+      List<String> services = queryValues(target.query(), "service");
       if (services.contains(RECEIVE_PACK)) {
-        return Classification.write(RECEIVE_PACK, project);
+        return new HttpClassification(Classification.write(RECEIVE_PACK, project),
+            advertisement ? GitHttpRequest.advertisement(RECEIVE_PACK) : Optional.empty());
       }
       if (readMethod) {
         // service=git-upload-pack, or none at all (dumb HTTP, fetch only): a read.
-        return Classification.read(UPLOAD_PACK, project);
+        return new HttpClassification(Classification.read(UPLOAD_PACK, project),
+            advertisement && services.contains(UPLOAD_PACK)
+                ? GitHttpRequest.advertisement(UPLOAD_PACK)
+                : Optional.empty());
       }
-      return Classification.write("rest", Optional.empty());
+      return WRITE_REST;
     }
     if (n >= 1 && segs.get(n - 1).equals(RECEIVE_PACK)) {
-      return Classification.write(RECEIVE_PACK, project(segs.subList(0, n - 1)));
+      return new HttpClassification(
+          Classification.write(RECEIVE_PACK, project(segs.subList(0, n - 1))),
+          post ? GitHttpRequest.rpc(RECEIVE_PACK) : Optional.empty());
     }
-    if (n >= 1 && segs.get(n - 1).equals(UPLOAD_PACK) && (readMethod || m.equals("POST"))) {
-      return Classification.read(UPLOAD_PACK, project(segs.subList(0, n - 1)));
+    if (n >= 1 && segs.get(n - 1).equals(UPLOAD_PACK) && (readMethod || post)) {
+      return new HttpClassification(
+          Classification.read(UPLOAD_PACK, project(segs.subList(0, n - 1))),
+          post ? GitHttpRequest.rpc(UPLOAD_PACK) : Optional.empty());
     }
     if (isLogin(segs)) {
       // After the git endpoints, as Gerrit 3.10 judges them: it serves /login/info/refs to git
       // (a project named "login"), not to its login servlet (LoginThroughProxyTest).
-      return Classification.write(LOGIN, Optional.empty());
+      return WRITE_LOGIN;
     }
-    if (m.equals("POST") && isSubmit(segs)) {
+    if (post && isSubmit(segs)) {
       String changeId = segs.get(n - 1).equals("submit") && segs.get(n - 3).equals("changes")
           ? segs.get(n - 2)
           : segs.get(n - 4);
-      return Classification.submit("submit", projectOfChangeId(changeId));
+      return notGit(Classification.submit("submit", projectOfChangeId(changeId)));
     }
     if (writeMethod) {
-      return Classification.write("rest", Optional.empty());
+      return WRITE_REST;
     }
     boolean rest = n >= 1 && (segs.get(0).equals("a") || REST_ROOTS.contains(segs.get(0)));
-    return Classification.read(rest ? "rest" : "web", Optional.empty());
+    return rest ? READ_REST : READ_WEB;
+  }
+
+  private static HttpClassification notGit(Classification c) {
+    return new HttpClassification(c, Optional.empty());
   }
 
   /**
@@ -194,53 +226,12 @@ public final class HttpRequestClassifier {
   }
 
 
-  private static Classification refusedTarget(String rawUri) {
+  private static Classification refusedTarget(String target) {
     return Classification.refused(
         "target",
         "The request target "
-            + quote(rawUri)
+            + quote(target)
             + " is not a path: send a path such as /changes/ or an absolute http:// URL.");
-  }
-
-  private static String stripFragment(String s) {
-    int hash = s.indexOf('#');
-    return hash < 0 ? s : s.substring(0, hash);
-  }
-
-  /** {@code scheme://authority/path?query} becomes {@code /path?query}; others are unchanged. */
-  private static String toOriginForm(String target) {
-    int sep = target.indexOf("://");
-    if (sep <= 0 || !isScheme(target.substring(0, sep))) {
-      return target;
-    }
-    int rest = sep + 3;
-    int end = target.length();
-    for (int i = rest; i < target.length(); i++) {
-      char c = target.charAt(i);
-      if (c == '/' || c == '?') {
-        end = i;
-        break;
-      }
-    }
-    String tail = target.substring(end);
-    return tail.startsWith("/") ? tail : "/" + tail;
-  }
-
-  private static boolean isScheme(String s) {
-    if (s.isEmpty() || !isAsciiLetter(s.charAt(0))) {
-      return false;
-    }
-    for (int i = 1; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (!isAsciiLetter(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean isAsciiLetter(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   }
 
   /** Decoded, non-empty path segments with {@code .} and {@code ..} resolved. */

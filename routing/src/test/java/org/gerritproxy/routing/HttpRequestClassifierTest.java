@@ -172,6 +172,89 @@ class HttpRequestClassifierTest {
     assertThat(c.refusal()).isEmpty();
   }
 
+  /**
+   * Which request of git's smart HTTP protocol a request is, judged from the same reading of the
+   * target as its class: a request whose label is a git service is git's when git would send it so.
+   * The rows under "spelt otherwise" are those the frontend's own second reading got wrong (it
+   * compared raw text), so that a refused fetch classified as git's was answered in plain text.
+   */
+  @ParameterizedTest(name = "{0} {1} -> {2} {3}")
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      textBlock =
+          """
+          # as git sends them
+          GET     | /project/info/refs?service=git-upload-pack                   | ADVERTISEMENT | git-upload-pack
+          GET     | /a/team/project.git/info/refs?service=git-receive-pack     | ADVERTISEMENT | git-receive-pack
+          HEAD    | /project/info/refs?service=git-upload-pack                   | ADVERTISEMENT | git-upload-pack
+          POST    | /project/git-upload-pack                                     | RPC           | git-upload-pack
+          POST    | /a/p/team/project.git/git-receive-pack                       | RPC           | git-receive-pack
+          POST    | /git-upload-pack                                             | RPC           | git-upload-pack
+          POST    | /project/git-upload-pack?x=1                                 | RPC           | git-upload-pack
+          POST    | /project/./git-receive-pack                                  | RPC           | git-receive-pack
+          POST    | http://gerrit.example.com/a/project/git-receive-pack         | RPC           | git-receive-pack
+          # spelt otherwise: the same endpoint to the classifier, so git's too
+          GET     | /project/info/refs?service=git%2Dupload%2Dpack               | ADVERTISEMENT | git-upload-pack
+          GET     | /project/info/refs?service=git%2dreceive-pack                | ADVERTISEMENT | git-receive-pack
+          GET     | /project/info/refs/?service=git-upload-pack                  | ADVERTISEMENT | git-upload-pack
+          GET     | /project/info/refs?service=git-upload-pack#frag              | ADVERTISEMENT | git-upload-pack
+          GET     | /project/info/refs?service=git-upload-pack&service=git-receive-pack | ADVERTISEMENT | git-receive-pack
+          get     | /project/info/refs?service=git-upload-pack                   | ADVERTISEMENT | git-upload-pack
+          POST    | /project/git%2Dupload%2Dpack                                 | RPC           | git-upload-pack
+          POST    | /project/git%2dreceive%2dpack                                | RPC           | git-receive-pack
+          POST    | /project/git-upload-pack/                                    | RPC           | git-upload-pack
+          POST    | /project/git-receive-pack#frag                               | RPC           | git-receive-pack
+          post    | /project/git-upload-pack                                     | RPC           | git-upload-pack
+          # not git's, though a git endpoint may be named
+          GET     | /project/info/refs                                           | -             | -
+          GET     | /project/info/refs?service=git-upload-archive                | -             | -
+          GET     | /project/git-upload-pack                                     | -             | -
+          GET     | /project/git-receive-pack                                    | -             | -
+          PUT     | /project/git-upload-pack                                     | -             | -
+          POST    | /project/info/refs?service=git-upload-pack                   | -             | -
+          POST    | /project/git-upload-pack/..                                  | -             | -
+          POST    | /project/git-upload-pack;jsessionid=1                        | -             | -
+          POST    | /project/info%2Frefs                                         | -             | -
+          POST    | /a/changes/1/submit                                          | -             | -
+          TRACE   | /project/git-upload-pack                                     | -             | -
+          """)
+  void recognisesGitSmartHttpFromTheSameReadingAsTheClass(
+      String method, String uri, GitHttpRequest.Step step, String service) {
+    HttpClassification c = HttpRequestClassifier.classifyRequest(method, RequestTarget.parse(uri));
+
+    assertThat(c.git()).isEqualTo(
+        step == null ? Optional.empty() : Optional.of(new GitHttpRequest(step, service)));
+    assertThat(c.isGitRpc()).isEqualTo(step == GitHttpRequest.Step.RPC);
+    assertThat(c.classification()).isEqualTo(HttpRequestClassifier.classify(method, uri));
+    if (step != null) {
+      assertThat(c.classification().label()).isEqualTo(service);
+    }
+  }
+
+  /** The frontend forwards the target as written, only without scheme and authority. */
+  @ParameterizedTest(name = "''{0}'' -> ''{1}''")
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      textBlock =
+          """
+          /a/changes/?q=1                       | /a/changes/?q=1
+          *                                     | *
+          http://gerrit.example.com/a/x?y=1     | /a/x?y=1
+          HTTPS://user@gerrit.example.com:8443  | /
+          http://gerrit.example.com?x=1         | /?x=1
+          http://gerrit.example.com#f           | /
+          /x#f                                  | /x#f
+          http:///x                             | -
+          ftp://gerrit.example.com/x            | -
+          project/info/refs                     | -
+          gerrit.example.com:443                | -
+          """)
+  void forwardsTheOriginFormAsWritten(String raw, String origin) {
+    assertThat(RequestTarget.parse(raw).originForm()).isEqualTo(Optional.ofNullable(origin));
+  }
+
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource(
       delimiter = '|',
