@@ -1,4 +1,4 @@
-package org.gerritproxy.core.cluster;
+package org.gerritproxy.demo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +11,10 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.gerritproxy.core.backdoor.GitBackdoor;
 import org.gerritproxy.core.backdoor.HeartbeatAgent;
+import org.gerritproxy.core.cluster.GerritAdmin;
+import org.gerritproxy.core.cluster.GerritCluster;
+import org.gerritproxy.core.cluster.GerritNode;
+import org.gerritproxy.core.cluster.GerritRestException;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;
@@ -22,7 +26,8 @@ import org.gerritproxy.ssh.KeyFiles;
  * node, and a heartbeat agent per node on the git backdoor. It writes what the script needs to
  * know as shell assignments, then serves until it is sent SIGTERM.
  *
- * <pre>java -Dgerrit.lib=… -cp gerrit-proxy.jar org.gerritproxy.core.cluster.BenchCluster DIR ENV-FILE PROJECT…</pre>
+ * <pre>java -Dgerrit.lib=… -cp gerrit-proxy.jar:gerrit-cluster.jar:gerrit-proxy-demo.jar \
+ *     org.gerritproxy.demo.BenchCluster DIR ENV-FILE PROJECT…</pre>
  */
 public final class BenchCluster {
   static final String USER = "bench";

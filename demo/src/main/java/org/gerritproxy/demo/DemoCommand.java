@@ -1,4 +1,4 @@
-package org.gerritproxy.core.cli;
+package org.gerritproxy.demo;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,6 +12,7 @@ import org.gerritproxy.core.ProxyProcess;
 import org.gerritproxy.core.backdoor.Backdoor;
 import org.gerritproxy.core.backdoor.Backdoors;
 import org.gerritproxy.core.backdoor.HeartbeatAgent;
+import org.gerritproxy.core.cli.RunCommand;
 import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritNode;
