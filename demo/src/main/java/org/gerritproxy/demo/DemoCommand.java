@@ -4,24 +4,14 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.gerritproxy.core.ProxyProcess;
-import org.gerritproxy.core.backdoor.Backdoor;
-import org.gerritproxy.core.backdoor.Backdoors;
-import org.gerritproxy.core.backdoor.HeartbeatAgent;
 import org.gerritproxy.core.cli.RunCommand;
 import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritNode;
-import org.gerritproxy.core.cluster.GerritRestException;
 import org.gerritproxy.core.config.ConfigException;
 import org.gerritproxy.core.config.ConfigLoader;
-import org.gerritproxy.core.config.ProxyConfig;
-import org.gerritproxy.routing.Node;
-import org.gerritproxy.ssh.KeyFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -67,23 +57,21 @@ final class DemoCommand implements Callable<Integer> {
     String proxyUrl = "http://localhost:" + httpPort;
     System.out.println("Starting two Gerrit nodes in " + base + " (the first run initialises them:"
         + " about a minute)...");
-    GerritCluster cluster = GerritCluster.builder()
+    DemoCluster cluster = DemoCluster.start(GerritCluster.builder()
         .baseDir(base.resolve("gerrit"))
         .httpPorts(nodeHttpPorts)
         .sshPorts(nodeSshPorts)
-        .canonicalWebUrl(URI.create(proxyUrl + "/"))
-        .reuseSites(true)
-        .start();
+        .canonicalWebUrl(URI.create(proxyUrl + "/")));
     ProxyProcess proxy;
-    List<AutoCloseable> agents = new ArrayList<>();
     try {
-      prepareContent(cluster.node(1).admin());
-      prepareSsh(base, cluster);
-      Path config = writeConfig(base, cluster);
-      agents.addAll(startHeartbeatAgents(config));
+      cluster.ensureProject(PROJECT);
+      cluster.ensureUser(USER, PASSWORD, base.resolve(DEMO_KEY));
+      cluster.trustPeerKey(base.resolve("etc/peer_key"));
+      Path config = writeConfig(base, cluster.gerrit());
+      var health = ConfigLoader.load(config).health();
+      cluster.startHeartbeatAgents(health.path(), health.interval(), health.timeout());
       proxy = ProxyProcess.start(config);
     } catch (ConfigException | IOException | RuntimeException e) {
-      closeAll(agents);
       cluster.close();
       if (e instanceof ConfigException ce) {
         ce.problems().forEach(System.err::println);
@@ -91,73 +79,9 @@ final class DemoCommand implements Callable<Integer> {
       }
       throw e;
     }
-    printWelcome(proxyUrl, cluster, base);
-    RunCommand.awaitTermination(proxy, () -> {
-      closeAll(agents);
-      cluster.close();
-    });
+    printWelcome(proxyUrl, cluster.gerrit(), base);
+    RunCommand.awaitTermination(proxy, cluster::close);
     return 0;
-  }
-
-  /**
-   * One heartbeat agent per node, as {@code gerrit-proxy heartbeat} would run on each node's
-   * host; here in this process, each checking its own node over loopback and writing to the git
-   * backdoor on the nodes' shared All-Projects. A node killed with {@code kill -9} then reads as
-   * DOWN (its agent reports it unhealthy) rather than only unreachable.
-   */
-  private static List<AutoCloseable> startHeartbeatAgents(Path config)
-      throws ConfigException, IOException {
-    ProxyConfig cfg = ConfigLoader.load(config);
-    var h = cfg.health();
-    List<AutoCloseable> started = new ArrayList<>();
-    for (Node node : cfg.routingTable().nodes()) {
-      Backdoor door = Backdoors.open(cfg.backdoor()).orElseThrow();
-      HeartbeatAgent agent = new HeartbeatAgent(node, h.path(), h.interval(), h.timeout(), door);
-      agent.start();
-      started.add(agent);
-      started.add(door);
-    }
-    return started;
-  }
-
-  private static void closeAll(List<AutoCloseable> closeables) {
-    for (AutoCloseable c : closeables) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        System.err.println("demo: stopping " + c + " failed: " + e.getMessage());
-      }
-    }
-  }
-
-  private static void prepareContent(GerritAdmin admin) {
-    if (!admin.projectExists(PROJECT)) {
-      admin.createProject(PROJECT);
-    }
-    try {
-      admin.createUser(USER, PASSWORD);
-    } catch (GerritRestException e) {
-      if (e.status() != 409) {
-        throw e;
-      }
-    }
-  }
-
-  /**
-   * The SSH frontend's peer key, trusted by every node, and a key for the demo user so that
-   * {@code git clone ssh://…} works at once.
-   */
-  private static void prepareSsh(Path base, GerritCluster cluster) throws IOException {
-    KeyPair peer = KeyFiles.loadOrCreate(base.resolve("etc/peer_key"));
-    for (GerritNode node : cluster.nodes()) {
-      node.trustPeerKey(KeyFiles.publicBase64(peer));
-    }
-    Path demoKey = base.resolve(DEMO_KEY);
-    boolean created = !Files.exists(demoKey);
-    KeyPair user = KeyFiles.loadOrCreate(demoKey);
-    if (created) {
-      cluster.node(1).admin().addSshKey(USER, KeyFiles.publicLine(user) + " demo");
-    }
   }
 
   private Path writeConfig(Path base, GerritCluster cluster) throws IOException {
