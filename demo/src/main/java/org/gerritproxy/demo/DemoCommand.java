@@ -1,10 +1,20 @@
 package org.gerritproxy.demo;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.gerritproxy.core.ProxyProcess;
 import org.gerritproxy.core.cli.RunCommand;
 import org.gerritproxy.core.cluster.GerritAdmin;
@@ -13,7 +23,9 @@ import org.gerritproxy.core.cluster.GerritNode;
 import org.gerritproxy.core.config.ConfigException;
 import org.gerritproxy.core.config.ConfigLoader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code demo}: the embedded default. Two real Gerrit nodes sharing one git directory, a project
@@ -50,8 +62,16 @@ final class DemoCommand implements Callable<Integer> {
       description = "The Gerrit nodes' own SSH ports.")
   int[] nodeSshPorts;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    Optional<String> taken = takenPort();
+    if (taken.isPresent()) {
+      spec.commandLine().getErr().println(taken.get());
+      return 1;
+    }
     Path base = (dir != null ? dir : home().resolve("demo-data")).toAbsolutePath().normalize();
     Files.createDirectories(base);
     String proxyUrl = "http://localhost:" + httpPort;
@@ -82,6 +102,77 @@ final class DemoCommand implements Callable<Integer> {
     printWelcome(proxyUrl, cluster.gerrit(), base);
     RunCommand.awaitTermination(proxy, cluster::close);
     return 0;
+  }
+
+  /** One port the demo listens on (or a Gerrit node does), and the option that sets it. */
+  private record DemoPort(String role, String option, int[] list, int index) {
+    int port() {
+      return list[index];
+    }
+
+    /** The option as it would be given with {@code port} in place of this one. */
+    String optionWith(int port) {
+      int[] ports = list.clone();
+      ports[index] = port;
+      return option + " " + Arrays.stream(ports).mapToObj(String::valueOf)
+          .collect(Collectors.joining(","));
+    }
+  }
+
+  /**
+   * The first of the demo's ports that is taken on 127.0.0.1, as a sentence that names it and
+   * says how to choose another; checked before anything starts, since a Gerrit node that cannot
+   * bind its port would fail only after a minute, with a stack trace.
+   */
+  Optional<String> takenPort() {
+    List<DemoPort> ports = new ArrayList<>(List.of(
+        new DemoPort("the proxy's HTTP port", "--http-port", new int[] {httpPort}, 0),
+        new DemoPort("the proxy's SSH port", "--ssh-port", new int[] {sshPort}, 0),
+        new DemoPort("the proxy's admin port", "--admin-port", new int[] {adminPort}, 0)));
+    for (int i = 0; i < nodeHttpPorts.length; i++) {
+      ports.add(new DemoPort("gerrit-" + (i + 1) + "'s HTTP port", "--node-http-ports",
+          nodeHttpPorts, i));
+    }
+    for (int i = 0; i < nodeSshPorts.length; i++) {
+      ports.add(new DemoPort("gerrit-" + (i + 1) + "'s SSH port", "--node-ssh-ports",
+          nodeSshPorts, i));
+    }
+    Set<Integer> wanted = new HashSet<>();
+    ports.forEach(p -> wanted.add(p.port()));
+    for (DemoPort p : ports) {
+      // 0 lets the node pick a free port itself.
+      if (p.port() != 0 && !isFree(p.port())) {
+        return Optional.of("gerrit-proxy demo: port " + p.port() + " on 127.0.0.1 (" + p.role()
+            + ") is taken, perhaps by another demo still running. Stop what holds it, or choose"
+            + " another port: ./gerrit-proxy demo " + p.optionWith(freePortNear(p.port(), wanted))
+            + " (see ./gerrit-proxy demo --help for every port).");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A free port a round step above {@code port}, else any free one: a suggestion that works now. */
+  private static int freePortNear(int port, Set<Integer> avoid) {
+    for (int candidate = port + 100; candidate <= Math.min(port + 2000, 65535); candidate += 100) {
+      if (!avoid.contains(candidate) && isFree(candidate)) {
+        return candidate;
+      }
+    }
+    try (ServerSocket any = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return any.getLocalPort();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true); // a port left in TIME_WAIT can be listened on again
+      probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private Path writeConfig(Path base, GerritCluster cluster) throws IOException {

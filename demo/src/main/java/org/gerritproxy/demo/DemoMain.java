@@ -1,6 +1,7 @@
 package org.gerritproxy.demo;
 
 import org.gerritproxy.core.cli.Main;
+import picocli.CommandLine;
 
 /**
  * {@code gerrit-proxy} with its {@code demo} command: what the launcher runs for
@@ -10,6 +11,11 @@ public final class DemoMain {
   private DemoMain() {}
 
   public static void main(String[] args) {
-    System.exit(Main.commandLine().addSubcommand(new DemoCommand()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The proxy's command line with {@code demo} added. */
+  static CommandLine commandLine() {
+    return Main.commandLine().addSubcommand(new DemoCommand());
   }
 }
