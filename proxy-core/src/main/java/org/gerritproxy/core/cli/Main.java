@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "gerrit-proxy 0.1.0",
     description = "Git protocol proxy and load balancer for multi-primary Gerrit clusters.",
+    // The demo is not in this jar; the launcher runs it from the demo module.
+    footer = {"", "And in the source tree: ./gerrit-proxy demo (two local Gerrit nodes behind the"
+        + " proxy; demo --help for its options)."},
     subcommands = {RunCommand.class, CheckConfigCommand.class, HeartbeatCommand.class})
 public final class Main implements Runnable {
 
