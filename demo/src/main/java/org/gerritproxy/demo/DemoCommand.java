@@ -121,8 +121,8 @@ final class DemoCommand implements Callable<Integer> {
 
   /**
    * The first of the demo's ports that is taken on 127.0.0.1, as a sentence that names it and
-   * says how to choose another; checked before anything starts, since a Gerrit node that cannot
-   * bind its port would fail only after a minute, with a stack trace.
+   * says how to choose another; checked before anything starts, since a Gerrit node or listener
+   * that cannot bind its port fails later, with a stack trace and half the demo started.
    */
   Optional<String> takenPort() {
     List<DemoPort> ports = new ArrayList<>(List.of(
