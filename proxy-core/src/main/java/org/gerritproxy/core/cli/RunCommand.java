@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 /** {@code run -c FILE}: the proxy in the foreground until SIGTERM or Ctrl-C; SIGHUP reloads. */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Runs the proxy in the foreground with the given configuration.")
-final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer> {
 
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
       description = "The proxy.config to run with.")
@@ -47,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
    * Blocks until the JVM is asked to stop; then shuts the proxy down gracefully, runs {@code
    * afterProxy}, and stops the logging last, so that every line logged on the way out is kept.
    */
-  static void awaitTermination(ProxyProcess proxy, Runnable afterProxy) throws InterruptedException {
+  public static void awaitTermination(ProxyProcess proxy, Runnable afterProxy) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       proxy.close();

@@ -59,6 +59,22 @@ class SystemdUnitsTest {
   }
 
   @Test
+  void theProxysJvmOptionsLiveInConfJavaEnvWhichTheUnitTheLauncherAndTheBenchRead()
+      throws Exception {
+    Path root = UNITS.getParent();
+    assertThat(Files.readAllLines(root.resolve("conf/java.env")))
+        .anyMatch(l -> l.startsWith("JAVA_OPTS=\"-Xms") && l.contains(" -Xmx"))
+        .anyMatch(l -> l.startsWith("MALLOC_ARENA_MAX="));
+    List<String> unit = Files.readAllLines(PROXY);
+    assertThat(value(unit, "EnvironmentFile")).isEqualTo("/etc/gerrit-proxy/java.env");
+    assertThat(value(unit, "ExecStart")).startsWith("/usr/bin/java $JAVA_OPTS ");
+    for (Path reader : List.of(PROXY, root.resolve("gerrit-proxy"), root.resolve("bench/run"))) {
+      assertThat(Files.readString(reader)).as(reader + " reads conf/java.env").contains("java.env")
+          .as(reader + " writes no JVM options of its own").doesNotContain("-XX:+UseSerialGC");
+    }
+  }
+
+  @Test
   void theHeartbeatUnitRunsTheAgentForItsInstanceNode() throws Exception {
     List<String> unit = Files.readAllLines(HEARTBEAT);
     assertThat(value(unit, "ExecStart")).contains(" heartbeat -c ").endsWith("--node %i");

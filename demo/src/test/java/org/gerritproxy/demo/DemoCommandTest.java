@@ -1,4 +1,4 @@
-package org.gerritproxy.core.cli;
+package org.gerritproxy.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,7 +68,7 @@ class DemoCommandTest {
         "-Dlogback.configurationFile="
             + Path.of("..", "conf", "logback.xml").toAbsolutePath().normalize(),
         "-DLOG_DIR=" + logDir,
-        Main.class.getName(), "demo",
+        DemoMain.class.getName(), "demo",
         "--dir", dataDir.toString(),
         "--http-port", String.valueOf(ports[0]),
         "--ssh-port", String.valueOf(ports[1]),

@@ -1,28 +1,31 @@
-package org.gerritproxy.core.cli;
+package org.gerritproxy.demo;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.gerritproxy.core.ProxyProcess;
-import org.gerritproxy.core.backdoor.Backdoor;
-import org.gerritproxy.core.backdoor.Backdoors;
-import org.gerritproxy.core.backdoor.HeartbeatAgent;
+import org.gerritproxy.core.cli.RunCommand;
 import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritNode;
-import org.gerritproxy.core.cluster.GerritRestException;
 import org.gerritproxy.core.config.ConfigException;
 import org.gerritproxy.core.config.ConfigLoader;
-import org.gerritproxy.core.config.ProxyConfig;
-import org.gerritproxy.routing.Node;
-import org.gerritproxy.ssh.KeyFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code demo}: the embedded default. Two real Gerrit nodes sharing one git directory, a project
@@ -59,30 +62,36 @@ final class DemoCommand implements Callable<Integer> {
       description = "The Gerrit nodes' own SSH ports.")
   int[] nodeSshPorts;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    Optional<String> taken = takenPort();
+    if (taken.isPresent()) {
+      spec.commandLine().getErr().println(taken.get());
+      return 1;
+    }
     Path base = (dir != null ? dir : home().resolve("demo-data")).toAbsolutePath().normalize();
     Files.createDirectories(base);
     String proxyUrl = "http://localhost:" + httpPort;
     System.out.println("Starting two Gerrit nodes in " + base + " (the first run initialises them:"
         + " about a minute)...");
-    GerritCluster cluster = GerritCluster.builder()
+    DemoCluster cluster = DemoCluster.start(GerritCluster.builder()
         .baseDir(base.resolve("gerrit"))
         .httpPorts(nodeHttpPorts)
         .sshPorts(nodeSshPorts)
-        .canonicalWebUrl(URI.create(proxyUrl + "/"))
-        .reuseSites(true)
-        .start();
+        .canonicalWebUrl(URI.create(proxyUrl + "/")));
     ProxyProcess proxy;
-    List<AutoCloseable> agents = new ArrayList<>();
     try {
-      prepareContent(cluster.node(1).admin());
-      prepareSsh(base, cluster);
-      Path config = writeConfig(base, cluster);
-      agents.addAll(startHeartbeatAgents(config));
+      cluster.ensureProject(PROJECT);
+      cluster.ensureUser(USER, PASSWORD, base.resolve(DEMO_KEY));
+      cluster.trustPeerKey(base.resolve("etc/peer_key"));
+      Path config = writeConfig(base, cluster.gerrit());
+      var health = ConfigLoader.load(config).health();
+      cluster.startHeartbeatAgents(health.path(), health.interval(), health.timeout());
       proxy = ProxyProcess.start(config);
     } catch (ConfigException | IOException | RuntimeException e) {
-      closeAll(agents);
       cluster.close();
       if (e instanceof ConfigException ce) {
         ce.problems().forEach(System.err::println);
@@ -90,72 +99,79 @@ final class DemoCommand implements Callable<Integer> {
       }
       throw e;
     }
-    printWelcome(proxyUrl, cluster, base);
-    RunCommand.awaitTermination(proxy, () -> {
-      closeAll(agents);
-      cluster.close();
-    });
+    printWelcome(proxyUrl, cluster.gerrit(), base);
+    RunCommand.awaitTermination(proxy, cluster::close);
     return 0;
   }
 
-  /**
-   * One heartbeat agent per node, as {@code gerrit-proxy heartbeat} would run on each node's
-   * host; here in this process, each checking its own node over loopback and writing to the git
-   * backdoor on the nodes' shared All-Projects. A node killed with {@code kill -9} then reads as
-   * DOWN (its agent reports it unhealthy) rather than only unreachable.
-   */
-  private static List<AutoCloseable> startHeartbeatAgents(Path config)
-      throws ConfigException, IOException {
-    ProxyConfig cfg = ConfigLoader.load(config);
-    var h = cfg.health();
-    List<AutoCloseable> started = new ArrayList<>();
-    for (Node node : cfg.routingTable().nodes()) {
-      Backdoor door = Backdoors.open(cfg.backdoor()).orElseThrow();
-      HeartbeatAgent agent = new HeartbeatAgent(node, h.path(), h.interval(), h.timeout(), door);
-      agent.start();
-      started.add(agent);
-      started.add(door);
+  /** One port the demo listens on (or a Gerrit node does), and the option that sets it. */
+  private record DemoPort(String role, String option, int[] list, int index) {
+    int port() {
+      return list[index];
     }
-    return started;
-  }
 
-  private static void closeAll(List<AutoCloseable> closeables) {
-    for (AutoCloseable c : closeables) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        System.err.println("demo: stopping " + c + " failed: " + e.getMessage());
-      }
-    }
-  }
-
-  private static void prepareContent(GerritAdmin admin) {
-    if (!admin.projectExists(PROJECT)) {
-      admin.createProject(PROJECT);
-    }
-    try {
-      admin.createUser(USER, PASSWORD);
-    } catch (GerritRestException e) {
-      if (e.status() != 409) {
-        throw e;
-      }
+    /** The option as it would be given with {@code port} in place of this one. */
+    String optionWith(int port) {
+      int[] ports = list.clone();
+      ports[index] = port;
+      return option + " " + Arrays.stream(ports).mapToObj(String::valueOf)
+          .collect(Collectors.joining(","));
     }
   }
 
   /**
-   * The SSH frontend's peer key, trusted by every node, and a key for the demo user so that
-   * {@code git clone ssh://…} works at once.
+   * The first of the demo's ports that is taken on 127.0.0.1, as a sentence that names it and
+   * says how to choose another; checked before anything starts, since a Gerrit node or listener
+   * that cannot bind its port fails later, with a stack trace and half the demo started.
    */
-  private static void prepareSsh(Path base, GerritCluster cluster) throws IOException {
-    KeyPair peer = KeyFiles.loadOrCreate(base.resolve("etc/peer_key"));
-    for (GerritNode node : cluster.nodes()) {
-      node.trustPeerKey(KeyFiles.publicBase64(peer));
+  Optional<String> takenPort() {
+    List<DemoPort> ports = new ArrayList<>(List.of(
+        new DemoPort("the proxy's HTTP port", "--http-port", new int[] {httpPort}, 0),
+        new DemoPort("the proxy's SSH port", "--ssh-port", new int[] {sshPort}, 0),
+        new DemoPort("the proxy's admin port", "--admin-port", new int[] {adminPort}, 0)));
+    for (int i = 0; i < nodeHttpPorts.length; i++) {
+      ports.add(new DemoPort("gerrit-" + (i + 1) + "'s HTTP port", "--node-http-ports",
+          nodeHttpPorts, i));
     }
-    Path demoKey = base.resolve(DEMO_KEY);
-    boolean created = !Files.exists(demoKey);
-    KeyPair user = KeyFiles.loadOrCreate(demoKey);
-    if (created) {
-      cluster.node(1).admin().addSshKey(USER, KeyFiles.publicLine(user) + " demo");
+    for (int i = 0; i < nodeSshPorts.length; i++) {
+      ports.add(new DemoPort("gerrit-" + (i + 1) + "'s SSH port", "--node-ssh-ports",
+          nodeSshPorts, i));
+    }
+    Set<Integer> wanted = new HashSet<>();
+    ports.forEach(p -> wanted.add(p.port()));
+    for (DemoPort p : ports) {
+      // 0 lets the node pick a free port itself.
+      if (p.port() != 0 && !isFree(p.port())) {
+        return Optional.of("gerrit-proxy demo: port " + p.port() + " on 127.0.0.1 (" + p.role()
+            + ") is taken, perhaps by another demo still running. Stop what holds it, or choose"
+            + " another port: ./gerrit-proxy demo " + p.optionWith(freePortNear(p.port(), wanted))
+            + " (see ./gerrit-proxy demo --help for every port).");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A free port a round step above {@code port}, else any free one: a suggestion that works now. */
+  private static int freePortNear(int port, Set<Integer> avoid) {
+    for (int candidate = port + 100; candidate <= Math.min(port + 2000, 65535); candidate += 100) {
+      if (!avoid.contains(candidate) && isFree(candidate)) {
+        return candidate;
+      }
+    }
+    try (ServerSocket any = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return any.getLocalPort();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true); // a port left in TIME_WAIT can be listened on again
+      probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -290,7 +290,7 @@ public final class GerritCluster implements AutoCloseable {
             String property = System.getProperty("gerrit.lib");
             if (property == null || property.isBlank()) {
                 throw new IllegalStateException("Where are the Gerrit jars? Set the system property gerrit.lib"
-                        + " (Maven's surefire sets it to proxy-core/target/gerrit-lib) or call gerritLib(...)");
+                        + " (Maven's surefire sets it to target/gerrit-lib of proxy-core or demo) or call gerritLib(...)");
             }
             return Path.of(property);
         }

@@ -32,12 +32,12 @@ final class GerritJvm {
             jars = files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList();
         } catch (IOException e) {
             throw new IllegalStateException("Cannot read the Gerrit jars in " + gerritLib
-                    + ": run `mvn -pl proxy-core process-resources` to copy them there.", e);
+                    + ": run `mvn process-resources` to copy them there (into proxy-core/target/gerrit-lib and demo/target/gerrit-lib).", e);
         }
         for (String required : List.of("gerrit-plugin-api-", "gerrit-acceptance-framework-", "bcprov-")) {
             if (jars.stream().noneMatch(j -> j.getFileName().toString().startsWith(required))) {
                 throw new IllegalStateException("No " + required + "*.jar in " + gerritLib
-                        + ": run `mvn -pl proxy-core process-resources` to copy the Gerrit jars there.");
+                        + ": run `mvn process-resources` to copy the Gerrit jars there.");
             }
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");

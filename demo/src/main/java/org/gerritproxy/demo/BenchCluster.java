@@ -1,20 +1,15 @@
-package org.gerritproxy.core.cluster;
+package org.gerritproxy.demo;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import org.gerritproxy.core.backdoor.GitBackdoor;
-import org.gerritproxy.core.backdoor.HeartbeatAgent;
-import org.gerritproxy.routing.AdminState;
-import org.gerritproxy.routing.Endpoint;
-import org.gerritproxy.routing.Node;
-import org.gerritproxy.ssh.KeyFiles;
+import org.gerritproxy.core.cluster.GerritAdmin;
+import org.gerritproxy.core.cluster.GerritCluster;
+import org.gerritproxy.core.cluster.GerritNode;
 
 /**
  * The Gerrit side of {@code bench/run}: two real nodes sharing one git directory, a user with an
@@ -22,7 +17,8 @@ import org.gerritproxy.ssh.KeyFiles;
  * node, and a heartbeat agent per node on the git backdoor. It writes what the script needs to
  * know as shell assignments, then serves until it is sent SIGTERM.
  *
- * <pre>java -Dgerrit.lib=… -cp gerrit-proxy.jar org.gerritproxy.core.cluster.BenchCluster DIR ENV-FILE PROJECT…</pre>
+ * <pre>java -Dgerrit.lib=… -cp gerrit-proxy.jar:gerrit-cluster.jar:gerrit-proxy-demo.jar \
+ *     org.gerritproxy.demo.BenchCluster DIR ENV-FILE PROJECT…</pre>
  */
 public final class BenchCluster {
   static final String USER = "bench";
@@ -38,33 +34,21 @@ public final class BenchCluster {
     Path dir = Path.of(args[0]).toAbsolutePath().normalize();
     Path envFile = Path.of(args[1]).toAbsolutePath();
     Files.createDirectories(dir);
-    GerritCluster cluster = GerritCluster.builder()
+    DemoCluster cluster = DemoCluster.start(GerritCluster.builder()
         .baseDir(dir.resolve("gerrit"))
-        .reuseSites(true)
         // A machine busy with other builds can take minutes to start Gerrit.
-        .startTimeout(Duration.ofMinutes(6))
-        .start();
-    List<HeartbeatAgent> agents = new ArrayList<>();
+        .startTimeout(Duration.ofMinutes(6)));
     try {
       prepare(dir, cluster, List.of(args).subList(2, args.length));
-      Path shared = cluster.gitDir().resolve("All-Projects.git");
-      for (GerritNode node : cluster.nodes()) {
-        HeartbeatAgent agent = new HeartbeatAgent(
-            new Node(node.name(), node.httpUrl(), new Endpoint("127.0.0.1", node.sshPort()), 1, 1,
-                AdminState.ACTIVE),
-            "/config/server/version", Duration.ofMillis(200), Duration.ofSeconds(1),
-            new GitBackdoor(shared));
-        agent.start();
-        agents.add(agent);
-      }
-      writeEnv(envFile, dir, cluster, shared);
+      cluster.startHeartbeatAgents("/config/server/version", Duration.ofMillis(200),
+          Duration.ofSeconds(1));
+      writeEnv(envFile, dir, cluster.gerrit(), cluster.sharedAllProjects());
     } catch (Exception e) {
       cluster.close();
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agents.forEach(HeartbeatAgent::close);
       cluster.close();
       stopped.countDown();
     }, "bench-cluster-stop"));
@@ -72,35 +56,19 @@ public final class BenchCluster {
     stopped.await();
   }
 
-  private static void prepare(Path dir, GerritCluster cluster, List<String> projects)
+  /** The demo's setup, plus push rights on the bench's projects' branches. */
+  private static void prepare(Path dir, DemoCluster cluster, List<String> projects)
       throws IOException {
-    GerritAdmin admin = cluster.node(1).admin();
-    Path userKey = dir.resolve("id_bench");
-    boolean newKey = !Files.exists(userKey);
-    KeyPair user = KeyFiles.loadOrCreate(userKey);
-    try {
-      admin.createUser(USER, PASSWORD, KeyFiles.publicLine(user) + " bench");
-    } catch (GerritRestException e) {
-      if (e.status() != 409) {
-        throw e;
-      }
-      if (newKey) {
-        admin.addSshKey(USER, KeyFiles.publicLine(user) + " bench");
-      }
-    }
+    cluster.ensureUser(USER, PASSWORD, dir.resolve("id_bench"));
     for (String project : projects) {
-      if (!admin.projectExists(project)) {
-        admin.createProject(project);
-        admin.post("projects/" + GerritAdmin.encode(project) + "/access", Map.of("add", Map.of(
+      if (cluster.ensureProject(project)) {
+        cluster.admin().post("projects/" + GerritAdmin.encode(project) + "/access", Map.of("add", Map.of(
             "refs/heads/*", Map.of("permissions", Map.of("push", Map.of("rules",
                 Map.of("global:Registered-Users", Map.of("action", "ALLOW"))))))));
       }
     }
-    KeyPair peer = KeyFiles.loadOrCreate(dir.resolve("peer_key"));
-    for (GerritNode node : cluster.nodes()) {
-      node.trustPeerKey(KeyFiles.publicBase64(peer));
-    }
-    cluster.flushCaches("sshkeys", "project_list");
+    cluster.trustPeerKey(dir.resolve("peer_key"));
+    cluster.gerrit().flushCaches("sshkeys", "project_list");
   }
 
   private static void writeEnv(Path envFile, Path dir, GerritCluster cluster, Path shared)
