@@ -30,11 +30,16 @@ final class ProxyJvm implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).build();
   private volatile boolean stopped;
+  // Should the test JVM end without closing this (a crash, a timeout of surefire's fork), the
+  // proxy must not outlive it, frozen or not.
+  private final Thread onExit;
 
   private ProxyJvm(String name, Process process, int adminPort) {
     this.name = name;
     this.process = process;
     this.adminPort = adminPort;
+    this.onExit = new Thread(this::end, "proxy-jvm-exit-" + name);
+    Runtime.getRuntime().addShutdownHook(onExit);
   }
 
   /**
@@ -111,6 +116,15 @@ final class ProxyJvm implements AutoCloseable {
   /** Wakes the process if frozen, then ends it (SIGTERM, then SIGKILL after 30 s). */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(onExit);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+    end();
+  }
+
+  private void end() {
     try {
       signal("CONT");
     } catch (IOException | InterruptedException e) {

@@ -65,6 +65,8 @@ class ZooKeeperChaosSoakTest {
     Instant started = Instant.now();
     List<TcpRelay> relays = new ArrayList<>();
     List<ProxyJvm> proxies = new ArrayList<>();
+    // The proxies stop before ZooKeeper and the nodes do: the finally runs before the resources
+    // of the outer try are closed.
     try (GerritCluster cluster = GerritCluster.builder().nodes(3)
             .baseDir(ChaosSoakTest.clusterDir("zk-chaos-cluster"))
             .startTimeout(Duration.ofMinutes(5)).start();
@@ -95,10 +97,10 @@ class ZooKeeperChaosSoakTest {
         TwoChannelProxy.awaitTrue(() -> agree(proxies, decided(decision), cluster.node(1).name()),
             Duration.ofMinutes(3), "all three proxies follow gerrit-1 as ZooKeeper decided");
         soak(cluster, zookeeper, decision, proxies, links, prepared.via(ports), seed, started);
+      } finally {
+        proxies.forEach(ProxyJvm::close);
+        relays.forEach(TcpRelay::close);
       }
-    } finally {
-      proxies.forEach(ProxyJvm::close);
-      relays.forEach(TcpRelay::close);
     }
   }
 
