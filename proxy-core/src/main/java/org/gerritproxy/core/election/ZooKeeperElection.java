@@ -491,7 +491,8 @@ public final class ZooKeeperElection implements WriteMasterElector, AutoCloseabl
         + m.reason().replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
-  static WriteMaster decodeMaster(byte[] data) {
+  /** The decision as written to the master znode; public for tests that watch it. */
+  public static WriteMaster decodeMaster(byte[] data) {
     String node = "";
     long epoch = 0;
     String reason = "";

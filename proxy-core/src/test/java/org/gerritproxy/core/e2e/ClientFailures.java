@@ -24,6 +24,18 @@ final class ClientFailures {
       new Known("hang", Pattern.compile("\\(no answer within \\d+ s\\)")),
       new Known("master split from proxy", Pattern.compile(
           "The write master \\S+ is alive but this proxy cannot reach it \\(a network split\\)")),
+      // Zookeeper mode: the decision names a master this proxy sees DOWN (the others may still
+      // reach it, or it died and the decision has not moved yet).
+      new Known("master down for this proxy", Pattern.compile(
+          "There is no write master this proxy can reach right now: the master \\S+ does not"
+              + " answer this proxy")),
+      // Zookeeper mode: a proxy woken from a pause, or behind the decision, waits for ZooKeeper.
+      new Known("proxy catching up with ZooKeeper", Pattern.compile(
+          "There is no write master right now \\((this proxy was paused and is catching up"
+              + "|this proxy's view of the write master \\(epoch \\d+\\) is behind"
+              + "|ZooKeeper has not confirmed this proxy's view)")),
+      new Known("proxy lost ZooKeeper", Pattern.compile(
+          "There is no write master right now \\(this proxy lost its ZooKeeper connection")),
       new Known("no write master", Pattern.compile("There is no write master right now")),
       new Known("no healthy node", Pattern.compile(
           "No Gerrit node can serve this request right now")),

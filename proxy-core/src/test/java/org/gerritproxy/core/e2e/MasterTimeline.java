@@ -9,9 +9,10 @@ import java.util.function.Supplier;
 import org.gerritproxy.routing.WriteMaster;
 
 /**
- * The write master a proxy routed writes to, over time: its routing snapshot sampled every
- * couple of milliseconds. Each tenure is widened to the sample before the change was seen, so
- * "was N master at time t" is answered generously, never falsely denied.
+ * The write master over time. Either sampled: a proxy's routing snapshot read every couple of
+ * milliseconds, each tenure widened to the sample before the change was seen, so "was N master
+ * at time t" is answered generously, never falsely denied. Or fed: told of each change and when
+ * it happened (the ZooKeeper decision, stamped by the server that committed it).
  */
 final class MasterTimeline implements AutoCloseable {
   private static final Duration EVERY = Duration.ofMillis(2);
@@ -31,7 +32,7 @@ final class MasterTimeline implements AutoCloseable {
 
   private final Supplier<WriteMaster> master;
   private final List<Tenure> tenures = new ArrayList<>();
-  private final Thread sampler;
+  private final Thread sampler; // null when fed
   private final Instant hardStop;
   private volatile boolean running = true;
 
@@ -44,6 +45,30 @@ final class MasterTimeline implements AutoCloseable {
     sampler = new Thread(this::sample, "chaos-timeline");
     sampler.setDaemon(true);
     sampler.start();
+  }
+
+  /** A timeline told of each change through {@link #changed}, starting with {@code first}. */
+  MasterTimeline(WriteMaster first, Instant since) {
+    this.master = null;
+    this.hardStop = null;
+    tenures.add(new Tenure(first.node(), first.epoch(), since, null));
+    sampler = null;
+  }
+
+  /**
+   * {@code now} became master at {@code at} (fed timelines). A repeat of the current master and
+   * epoch is no change; a change stamped before the current tenure began starts with it.
+   */
+  void changed(WriteMaster now, Instant at) {
+    synchronized (tenures) {
+      Tenure last = tenures.get(tenures.size() - 1);
+      if (now.epoch() == last.epoch() && now.node().equals(last.node())) {
+        return;
+      }
+      Instant from = at.isBefore(last.from()) ? last.from() : at;
+      tenures.set(tenures.size() - 1, new Tenure(last.node(), last.epoch(), last.from(), from));
+      tenures.add(new Tenure(now.node(), now.epoch(), from, null));
+    }
   }
 
   private void sample() {
@@ -86,7 +111,9 @@ final class MasterTimeline implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     running = false;
-    sampler.interrupt();
-    sampler.join(5_000);
+    if (sampler != null) {
+      sampler.interrupt();
+      sampler.join(5_000);
+    }
   }
 }

@@ -2,11 +2,8 @@ package org.gerritproxy.core.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.TestingServer;
 import org.gerritproxy.core.ProxyProcess;
-import org.gerritproxy.core.cli.Main;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
 import org.gerritproxy.core.cluster.GerritNode;
@@ -47,18 +43,14 @@ class PausedProxyTest {
   private TestingServer zookeeper;
   private final List<ProxyProcess> proxies = new ArrayList<>();
   private final List<TcpRelay> relays = new ArrayList<>();
-  private Process paused;
+  private ProxyJvm paused;
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(30)).build();
 
   @AfterEach
   void stopAll() throws Exception {
     if (paused != null) {
-      new ProcessBuilder("kill", "-CONT", Long.toString(paused.pid())).start().waitFor();
-      paused.destroy();
-      if (!paused.waitFor(30, TimeUnit.SECONDS)) {
-        paused.destroyForcibly();
-      }
+      paused.close(); // wakes it first
     }
     proxies.forEach(ProxyProcess::close);
     relays.forEach(TcpRelay::close);
@@ -96,26 +88,6 @@ class PausedProxyTest {
     return file;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  /** The master as the paused proxy's /health reports it, or null while it does not answer. */
-  private WriteMaster masterOfPaused(int adminPort) {
-    try {
-      String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort
-              + "/health")).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      JsonNode m = new ObjectMapper().readTree(body).path("master");
-      String node = m.path("node").isTextual() ? m.path("node").asText() : null;
-      return new WriteMaster(java.util.Optional.ofNullable(node), m.path("epoch").asLong(), "");
-    } catch (IOException | InterruptedException e) {
-      return null;
-    }
-  }
-
   private HttpRequest createProject(int httpPort, String name) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/a/projects/"
             + name))
@@ -125,11 +97,6 @@ class PausedProxyTest {
         .timeout(Duration.ofSeconds(60))
         .PUT(HttpRequest.BodyPublishers.ofString("{\"create_empty_commit\":true}"))
         .build();
-  }
-
-  private static void signal(Process p, String signal) throws Exception {
-    assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start()
-        .waitFor()).as("kill -" + signal).isZero();
   }
 
   @Test
@@ -149,22 +116,18 @@ class PausedProxyTest {
       proxies.add(ProxyProcess.start(config(name, cluster, 0, 0, httpLink.port(),
           sshLink.port())));
     }
-    int httpPort = freePort();
-    int adminPort = freePort();
+    int httpPort = ProxyJvm.freePort();
+    int adminPort = ProxyJvm.freePort();
     Path out = dir.resolve("proxy-c.out");
-    paused = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"),
-        "-Dgerrit-proxy.zookeeper.sessionTimeoutSeconds=" + SESSION.toSeconds(),
-        Main.class.getName(), "run", "-c",
-        config("proxy-c", cluster, httpPort, adminPort, 0, 0).toString())
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    paused = ProxyJvm.start("proxy-c", config("proxy-c", cluster, httpPort, adminPort, 0, 0),
+        adminPort, out,
+        List.of("-Dgerrit-proxy.zookeeper.sessionTimeoutSeconds=" + SESSION.toSeconds()));
 
     TwoChannelProxy.awaitTrue(() -> {
-      WriteMaster c = masterOfPaused(adminPort);
       WriteMaster a = proxies.get(0).cluster().snapshot().master();
       return a.is(first.name()) && a.equals(proxies.get(1).cluster().snapshot().master())
-          && c != null && c.node().equals(a.node()) && c.epoch() == a.epoch();
+          && paused.master().filter(c -> c.node().equals(a.node()) && c.epoch() == a.epoch())
+              .isPresent();
     }, Duration.ofSeconds(90), "all three proxies follow gerrit-1");
     long epoch = proxies.get(0).cluster().snapshot().master().epoch();
     String suffix = Long.toString(System.nanoTime(), 36);
@@ -172,7 +135,7 @@ class PausedProxyTest {
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
 
     LogMark onFirst = first.httpdLog().mark();
-    signal(paused, "STOP");
+    paused.stop();
     long stoppedAt = System.nanoTime();
     relays.forEach(TcpRelay::cut);
     TwoChannelProxy.awaitTrue(() -> proxies.stream().allMatch(p ->
@@ -187,7 +150,7 @@ class PausedProxyTest {
     }
     long frozenFor = SESSION.multipliedBy(2).toNanos();
     Thread.sleep(Math.max(0, (stoppedAt + frozenFor - System.nanoTime()) / 1_000_000));
-    signal(paused, "CONT");
+    paused.resume();
     long wokeAt = System.nanoTime();
     List<Integer> statuses = new ArrayList<>();
     for (CompletableFuture<HttpResponse<String>> f : queued) {
@@ -210,10 +173,9 @@ class PausedProxyTest {
         .noneMatch(e -> MasterKilledFailoverTest.isWrite(e) && e.path().contains(suffix));
     assertThat(statuses).as("writes are refused or go to the new master").allMatch(
         s -> s == 201 || s == 503);
-    TwoChannelProxy.awaitTrue(() -> {
-      WriteMaster c = masterOfPaused(adminPort);
-      return c != null && c.is(second.name()) && c.epoch() == epoch + 1;
-    }, Duration.ofSeconds(30), "proxy-c follows gerrit-2 once it has caught up");
+    TwoChannelProxy.awaitTrue(() -> paused.master().filter(
+            c -> c.is(second.name()) && c.epoch() == epoch + 1).isPresent(),
+        Duration.ofSeconds(30), "proxy-c follows gerrit-2 once it has caught up");
     LogMark onSecond = second.httpdLog().mark();
     assertThat(http.send(createProject(httpPort, "chad-caught-up-" + suffix),
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);

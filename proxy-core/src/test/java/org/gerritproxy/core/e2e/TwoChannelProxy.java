@@ -8,17 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import org.gerritproxy.core.ProxyProcess;
-import org.gerritproxy.core.backdoor.GitBackdoor;
-import org.gerritproxy.core.backdoor.HeartbeatAgent;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritNode;
-import org.gerritproxy.routing.Endpoint;
-import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.NodeState;
 
 /**
@@ -28,8 +22,7 @@ import org.gerritproxy.routing.NodeState;
 final class TwoChannelProxy implements AutoCloseable {
   static final String PASSWORD = "secret";
 
-  private final List<HeartbeatAgent> agents = new ArrayList<>();
-  private final List<GitBackdoor> doors = new ArrayList<>();
+  private final HeartbeatAgents agents;
   private final ProxyProcess proxy;
   private final GerritCluster cluster;
   private final Map<String, URI> httpOverride;
@@ -55,32 +48,32 @@ final class TwoChannelProxy implements AutoCloseable {
     this.sshOverride = Map.copyOf(sshOverride);
     this.extraSections = extraSections;
     this.config = dir.resolve("proxy.config");
-    Path shared = cluster.gitDir().resolve("All-Projects.git");
-    for (GerritNode node : cluster.nodes()) {
-      GitBackdoor door = new GitBackdoor(shared);
-      doors.add(door);
-      HeartbeatAgent agent = new HeartbeatAgent(
-          new Node(node.name(), node.httpUrl(), new Endpoint("127.0.0.1", node.sshPort()), 1, 1,
-              org.gerritproxy.routing.AdminState.ACTIVE),
-          "/config/server/version", Duration.ofMillis(200), Duration.ofSeconds(1), door);
-      agents.add(agent);
-      agent.start();
-    }
+    agents = HeartbeatAgents.start(cluster);
     Files.writeString(config, configText(Map.of()));
     proxy = ProxyProcess.start(config);
   }
 
   private String configText(Map<String, String> nodeLines) {
+    String own = "[proxy]\n\tname = health-test\n\tshutdownTimeout = 2s\n"
+        + "[httpd]\n\tlistenAddress = 127.0.0.1:0\n"
+        + "[sshd]\n\tlistenAddress = 127.0.0.1:0\n"
+        + "[admin]\n\tlistenAddress = 127.0.0.1:0\n"
+        + (extraSections.contains("[election]") ? "" : "[election]\n\tmode = local\n");
+    return own + nodeSections(cluster, httpOverride, sshOverride, nodeLines) + extraSections;
+  }
+
+  /**
+   * The {@code [health]}, {@code [backdoor]} (git, on the shared All-Projects) and {@code [node]}
+   * sections of a proxy that reaches the nodes through the overrides (relays), with more lines in
+   * some nodes' sections. Priorities fall from gerrit-1 down, so gerrit-1 is master first.
+   */
+  static String nodeSections(GerritCluster cluster, Map<String, URI> httpOverride,
+      Map<String, Integer> sshOverride, Map<String, String> nodeLines) {
     Path shared = cluster.gitDir().resolve("All-Projects.git");
     StringBuilder c = new StringBuilder()
-        .append("[proxy]\n\tname = health-test\n\tshutdownTimeout = 2s\n")
-        .append("[httpd]\n\tlistenAddress = 127.0.0.1:0\n")
-        .append("[sshd]\n\tlistenAddress = 127.0.0.1:0\n")
-        .append("[admin]\n\tlistenAddress = 127.0.0.1:0\n")
         // -Dfailover.interval=500ms measures the figure the issue asks for (bench/failover.md).
         .append("[health]\n\tinterval = ").append(System.getProperty("failover.interval", "250ms"))
         .append("\n\ttimeout = 1s\n\tfall = 2\n\trise = 1\n")
-        .append(extraSections.contains("[election]") ? "" : "[election]\n\tmode = local\n")
         .append("[backdoor]\n\ttype = git\n\trepository = ").append(shared)
         .append("\n\tstaleAfter = 2s\n");
     int priority = 100;
@@ -94,7 +87,7 @@ final class TwoChannelProxy implements AutoCloseable {
           .append(nodeLines.getOrDefault(node.name(), ""));
       priority -= 10;
     }
-    return c.append(extraSections).toString();
+    return c.toString();
   }
 
   /**
@@ -171,7 +164,6 @@ final class TwoChannelProxy implements AutoCloseable {
   @Override
   public void close() {
     proxy.close();
-    agents.forEach(HeartbeatAgent::close);
-    doors.forEach(GitBackdoor::close);
+    agents.close();
   }
 }

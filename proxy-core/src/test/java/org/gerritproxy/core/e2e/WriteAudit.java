@@ -3,6 +3,7 @@ package org.gerritproxy.core.e2e;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -43,6 +44,26 @@ final class WriteAudit {
 
   WriteAudit(Duration routingLag) {
     this.routingLag = routingLag;
+  }
+
+  /** Where each node's logs stand now ({@code httpd_log}, {@code sshd_log}), by node name. */
+  static Map<String, LogMark[]> marks(List<GerritNode> nodes) {
+    Map<String, LogMark[]> marks = new LinkedHashMap<>();
+    for (GerritNode node : nodes) {
+      marks.put(node.name(), new LogMark[] {node.httpdLog().mark(), node.sshdLog().mark()});
+    }
+    return marks;
+  }
+
+  /** Every node's pushes to {@code project} since {@code marks}, judged against the timeline. */
+  List<Verdict> judgeSince(List<GerritNode> nodes, Map<String, LogMark[]> marks, String project,
+      MasterTimeline timeline) {
+    Map<String, List<Push>> byNode = new LinkedHashMap<>();
+    for (GerritNode node : nodes) {
+      LogMark[] m = marks.get(node.name());
+      byNode.put(node.name(), pushesOn(node, m[0], m[1], project));
+    }
+    return judgeAll(byNode, timeline);
   }
 
   /** The pushes to {@code project} that {@code node} logged after the marks. */
