@@ -79,8 +79,8 @@ public final class ProxyProcess implements AutoCloseable {
   private Listening listening;
 
   /** The parts of a configuration that the running listeners were built from. */
-  private record Listening(ProxyConfig.Httpd httpd, ProxyConfig.Sshd sshd, ProxyConfig.Admin admin,
-      ProxyConfig.Accounts accounts) {
+  private record Listening(HttpFrontendSettings httpd, SshFrontendSettings sshd,
+      ProxyConfig.Admin admin, ProxyConfig.Accounts accounts) {
     static Listening of(ProxyConfig c) {
       return new Listening(c.httpd(), c.sshd(), c.admin(), c.accounts());
     }
@@ -148,15 +148,15 @@ public final class ProxyProcess implements AutoCloseable {
           decidedHere());
     });
     cluster.start();
-    http = new HttpProxyServer(httpSettings(cfg), this::routingSnapshot, httpObserver(),
+    http = new HttpProxyServer(cfg.httpd(), this::routingSnapshot, httpObserver(),
         readYourWrites);
     try {
       httpAddress = http.start();
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listenAddress()
+      throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listen()
           + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
     }
-    ssh = new SshFrontend(sshSettings(cfg), this::routingSnapshot, sshObserver(), readYourWrites);
+    ssh = new SshFrontend(cfg.sshd(), this::routingSnapshot, sshObserver(), readYourWrites);
     try {
       sshAddress = ssh.start();
     } catch (java.io.IOException e) {
@@ -246,23 +246,24 @@ public final class ProxyProcess implements AutoCloseable {
     if (old != null) {
       old.close();
     }
-    if (cfg.httpd().tls().isEmpty()) {
+    if (!cfg.httpd().isHttps()) {
       return;
     }
-    ProxyConfig.Tls tls = cfg.httpd().tls().get();
+    Path certificate = cfg.httpd().sslCertificate().get();
+    Path key = cfg.httpd().sslKey().get();
     try {
-      certificateWatcher = ConfigFileWatcher.start(java.util.List.of(tls.certificate(), tls.key()),
-          Duration.ofMillis(200), () -> reloadCertificate(tls));
+      certificateWatcher = ConfigFileWatcher.start(java.util.List.of(certificate, key),
+          Duration.ofMillis(200), () -> reloadCertificate(certificate, key));
     } catch (java.io.IOException e) {
       log.warn("cannot watch {} for changes ({}); a new certificate needs a restart",
-          tls.certificate(), e.getMessage());
+          certificate, e.getMessage());
     }
   }
 
-  private synchronized void reloadCertificate(ProxyConfig.Tls tls) {
+  private synchronized void reloadCertificate(Path certificate, Path key) {
     try {
-      http.reloadTls(tls.certificate(), tls.key());
-      events.record("certificate", "HTTPS certificate reloaded from " + tls.certificate()
+      http.reloadTls(certificate, key);
+      events.record("certificate", "HTTPS certificate reloaded from " + certificate
           + "; new connections get it");
     } catch (RuntimeException e) {
       events.record("certificate-failed", "the HTTPS certificate was not reloaded; the previous one"
@@ -356,17 +357,18 @@ public final class ProxyProcess implements AutoCloseable {
 
     java.util.List<String> apply() {
       Listening was = listening;
-      ProxyConfig.Httpd httpd = rebindHttp(was.httpd());
-      ProxyConfig.Sshd sshd = was.sshd();
+      HttpFrontendSettings httpd = rebindHttp(was.httpd());
+      SshFrontendSettings sshd = was.sshd();
       ProxyConfig.Accounts accounts = was.accounts();
       if (!was.sshd().listenAddress().equals(next.sshd().listenAddress())) {
         if (rebindSsh()) {
           sshd = next.sshd();
           accounts = next.accounts();
         }
-      } else if (!was.sshd().equals(next.sshd()) || !was.accounts().equals(next.accounts())) {
-        needsRestart("[sshd] host keys, peer key or key cache, or [accounts], changed; they take"
-            + " effect after a restart of the proxy");
+      } else if (!was.sshd().withProxyName(next.proxy().name()).equals(next.sshd())
+          || !was.accounts().equals(next.accounts())) {
+        needsRestart("[sshd] host keys, peer key, key cache or login throttle, or [accounts],"
+            + " changed; they take effect after a restart of the proxy");
       }
       ProxyConfig.Admin adminSettings = was.admin();
       if (!was.admin().listenAddress().equals(next.admin().listenAddress()) && rebindAdmin()) {
@@ -382,17 +384,17 @@ public final class ProxyProcess implements AutoCloseable {
       return restartNeeded;
     }
 
-    private ProxyConfig.Httpd rebindHttp(ProxyConfig.Httpd was) {
-      ProxyConfig.Httpd want = next.httpd();
-      if (!was.listenAddress().equals(want.listenAddress())) {
+    private HttpFrontendSettings rebindHttp(HttpFrontendSettings was) {
+      HttpFrontendSettings want = next.httpd();
+      if (!was.listen().equals(want.listen())) {
         HttpProxyServer fresh;
         InetSocketAddress bound;
         try {
-          fresh = new HttpProxyServer(httpSettings(next), ProxyProcess.this::routingSnapshot,
+          fresh = new HttpProxyServer(next.httpd(), ProxyProcess.this::routingSnapshot,
               httpObserver(), readYourWrites);
           bound = fresh.start();
         } catch (java.io.IOException | RuntimeException e) {
-          needsRestart("[httpd] listenAddress = " + want.listenAddress() + " cannot be bound ("
+          needsRestart("[httpd] listenAddress = " + want.listen() + " cannot be bound ("
               + e.getMessage() + "); HTTP is still served on " + httpAddress + ". Free the"
               + " address and reload, or restart the proxy.");
           return was;
@@ -408,14 +410,14 @@ public final class ProxyProcess implements AutoCloseable {
         watchCertificate(next);
         return want;
       }
-      ProxyConfig.Httpd result = was;
-      if (!was.tls().equals(want.tls())) {
-        if (was.tls().isPresent() && want.tls().isPresent()) {
+      HttpFrontendSettings result = was;
+      if (!withTlsOf(was, want).equals(was)) {
+        if (was.isHttps() && want.isHttps()) {
           try {
-            http.reloadTls(want.tls().get().certificate(), want.tls().get().key());
+            http.reloadTls(want.sslCertificate().get(), want.sslKey().get());
             events.record("certificate", "HTTPS certificate now read from "
-                + want.tls().get().certificate());
-            result = withTls(was, want.tls());
+                + want.sslCertificate().get());
+            result = withTlsOf(was, want);
             watchCertificate(next);
           } catch (RuntimeException e) {
             needsRestart("the new [httpd] sslCertificate/sslKey cannot be used (" + e.getMessage()
@@ -426,7 +428,8 @@ public final class ProxyProcess implements AutoCloseable {
               + " effect after a restart of the proxy");
         }
       }
-      if (!withTls(was, want.tls()).equals(want)) {
+      // The proxy's name is not a listener setting: a renamed proxy needs no restart for it.
+      if (!withTlsOf(was, want).withProxyName(want.proxyName()).equals(want)) {
         needsRestart("[httpd] limits or timeouts changed; they take effect after a restart of the"
             + " proxy, or with a new listenAddress");
       }
@@ -434,7 +437,7 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private boolean rebindSsh() {
-      SshFrontend fresh = new SshFrontend(sshSettings(next), ProxyProcess.this::routingSnapshot,
+      SshFrontend fresh = new SshFrontend(next.sshd(), ProxyProcess.this::routingSnapshot,
           sshObserver(), readYourWrites);
       InetSocketAddress bound;
       try {
@@ -511,9 +514,11 @@ public final class ProxyProcess implements AutoCloseable {
     }
   }
 
-  private static ProxyConfig.Httpd withTls(ProxyConfig.Httpd h, Optional<ProxyConfig.Tls> tls) {
-    return new ProxyConfig.Httpd(h.listenAddress(), tls, h.maxHeaderSize(), h.headerTimeout(),
-        h.idleTimeout(), h.connectTimeout(), h.nodeHeader());
+  /** {@code h} with the certificate and key of {@code from}. */
+  private static HttpFrontendSettings withTlsOf(HttpFrontendSettings h, HttpFrontendSettings from) {
+    return new HttpFrontendSettings(h.listen(), from.sslCertificate(), from.sslKey(),
+        h.maxHeaderSize(), h.headerTimeout(), h.idleTimeout(), h.nodeHeader(), h.connectTimeout(),
+        h.proxyName());
   }
 
   /** Closes a replaced listener off the reloading thread, once what runs on it has finished. */
@@ -577,7 +582,7 @@ public final class ProxyProcess implements AutoCloseable {
       return WriteMasterElector.alone();
     }
     ZooKeeperElection zk = new ZooKeeperElection(cfg.election().zookeeper().orElseThrow(),
-        cfg.proxy().name(), zookeeperSessionTimeout(), events);
+        cfg.proxy().name(), cfg.election().zookeeperSessionTimeout(), events);
     zookeeper = Optional.of(zk);
     zk.start(Duration.ofSeconds(10));
     return zk;
@@ -607,36 +612,10 @@ public final class ProxyProcess implements AutoCloseable {
         .orElse(epoch -> true);
   }
 
-  /** A proxy cut off from ZooKeeper stops writing within this (at SUSPENDED, in fact sooner). */
-  static Duration zookeeperSessionTimeout() {
-    return Duration.ofSeconds(Long.getLong("gerrit-proxy.zookeeper.sessionTimeoutSeconds", 10));
-  }
-
   static ProbeSettings probeSettings(ProxyConfig cfg) {
     var h = cfg.health();
     return new ProbeSettings(h.interval(), h.timeout(), h.fall(), h.rise(), h.trafficFall(),
         h.path());
-  }
-
-  static HttpFrontendSettings httpSettings(ProxyConfig cfg) {
-    var h = cfg.httpd();
-    return new HttpFrontendSettings(
-        h.listenAddress(),
-        h.tls().map(t -> t.certificate()),
-        h.tls().map(t -> t.key()),
-        h.maxHeaderSize(),
-        h.headerTimeout(),
-        h.idleTimeout(),
-        h.nodeHeader(),
-        h.connectTimeout(),
-        cfg.proxy().name());
-  }
-
-  static SshFrontendSettings sshSettings(ProxyConfig cfg) {
-    var s = cfg.sshd();
-    return SshFrontendSettings.of(s.listenAddress(), s.hostKeys(), s.peerKey(),
-        cfg.accounts().user(), cfg.accounts().password().map(Secret::reveal), cfg.proxy().name())
-        .withKeyCacheTtl(s.keyCacheTtl());
   }
 
   /** Per node: open SSH sessions and traffic, for /health and the dashboard. */
