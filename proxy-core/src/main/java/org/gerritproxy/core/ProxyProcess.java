@@ -30,6 +30,7 @@ import org.gerritproxy.core.health.ProbeSettings;
 import org.gerritproxy.core.metrics.FrontendGauges;
 import org.gerritproxy.core.metrics.ProxyMetrics;
 import org.gerritproxy.core.probe.NetworkProbe;
+import org.gerritproxy.core.reload.Reconfiguration;
 import org.gerritproxy.http.BackendObserver;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
@@ -75,16 +76,6 @@ public final class ProxyProcess implements AutoCloseable {
   private volatile InetSocketAddress adminAddress;
   private volatile long retiredKeyHits;
   private volatile long retiredKeyMisses;
-  /** The settings the running listeners were built from; a reload compares against these. */
-  private Listening listening;
-
-  /** The parts of a configuration that the running listeners were built from. */
-  private record Listening(HttpFrontendSettings httpd, SshFrontendSettings sshd,
-      ProxyConfig.Admin admin, ProxyConfig.Accounts accounts) {
-    static Listening of(ProxyConfig c) {
-      return new Listening(c.httpd(), c.sshd(), c.admin(), c.accounts());
-    }
-  }
 
   private ProxyProcess(Path configFile, ProxyConfig initial) {
     this.configFile = configFile;
@@ -174,7 +165,6 @@ public final class ProxyProcess implements AutoCloseable {
     }
     log.info("gerrit-proxy {} serving HTTP on {} (admin on {})", cfg.proxy().name(), httpAddress,
         adminAddress);
-    listening = Listening.of(cfg);
     metrics.watch(new FrontendGauges() {
       @Override
       public int httpConnections() {
@@ -305,26 +295,23 @@ public final class ProxyProcess implements AutoCloseable {
           + " force: " + problems);
       return false;
     }
-    ProxyConfig previous = config.get();
-    if ((next.election().mode() == ElectionMode.ZOOKEEPER
-            || previous.election().mode() == ElectionMode.ZOOKEEPER)
-        && !next.election().equals(previous.election())) {
-      String why = "[election] changed to, from or within mode = zookeeper; that needs a restart of"
-          + " the proxy. The previous configuration stays in force.";
-      refused(why);
-      events.record("reload-failed", why);
+    Reconfiguration change = new Reconfiguration(config.get(), next);
+    Optional<String> refusal = change.refusal();
+    if (refusal.isPresent()) {
+      refused(refusal.get());
+      events.record("reload-failed", refusal.get());
       return false;
     }
     cluster.reconfigure(next.routingTable(), probeSettings(next));
     cluster.staleAfter(next.backdoor().staleAfter());
-    if (previous.backdoor().type() != next.backdoor().type()
-        || !previous.backdoor().url().equals(next.backdoor().url())
-        || !previous.backdoor().repository().equals(next.backdoor().repository())) {
+    if (change.backdoorWaitsForRestart()) {
       events.record("reload", "[backdoor] type, url or repository changed; the new backdoor is"
           + " used after a restart of the proxy (staleAfter applies now)");
     }
-    config.set(next);
-    java.util.List<String> restartNeeded = new ListenerRebinding(next).apply();
+    ListenerRebinding rebinding = new ListenerRebinding(change);
+    // What runs, listeners included: a listener that kept its old settings is shown with them.
+    config.set(rebinding.apply());
+    java.util.List<String> restartNeeded = rebinding.restartNeeded;
     Instant now = clock.instant();
     configStatus.set(new ConfigStatus(configFile, now, Optional.empty(), Optional.of(now),
         restartNeeded));
@@ -348,30 +335,29 @@ public final class ProxyProcess implements AutoCloseable {
    * running listener (timeouts, host keys, ...) are reported the same way.
    */
   private final class ListenerRebinding {
+    private final Reconfiguration change;
     private final ProxyConfig next;
     private final java.util.List<String> restartNeeded = new java.util.ArrayList<>();
 
-    ListenerRebinding(ProxyConfig next) {
-      this.next = next;
+    ListenerRebinding(Reconfiguration change) {
+      this.change = change;
+      this.next = change.next();
     }
 
-    java.util.List<String> apply() {
-      Listening was = listening;
+    /** The new configuration with the listener settings that now run. */
+    ProxyConfig apply() {
+      ProxyConfig was = change.running();
       HttpFrontendSettings httpd = rebindHttp(was.httpd());
       SshFrontendSettings sshd = was.sshd();
-      ProxyConfig.Accounts accounts = was.accounts();
-      if (!was.sshd().listenAddress().equals(next.sshd().listenAddress())) {
+      if (change.rebindsSsh()) {
         if (rebindSsh()) {
           sshd = next.sshd();
-          accounts = next.accounts();
         }
-      } else if (!was.sshd().withProxyName(next.proxy().name()).equals(next.sshd())
-          || !was.accounts().equals(next.accounts())) {
-        needsRestart("[sshd] host keys, peer key, key cache or login throttle, or [accounts],"
-            + " changed; they take effect after a restart of the proxy");
+      } else {
+        change.sshWaitsForRestart().forEach(this::needsRestart);
       }
       ProxyConfig.Admin adminSettings = was.admin();
-      if (!was.admin().listenAddress().equals(next.admin().listenAddress()) && rebindAdmin()) {
+      if (change.rebindsAdmin() && rebindAdmin()) {
         adminSettings = next.admin();
       }
       // A new token applies even where the listener could not move: rotating it is urgent.
@@ -380,13 +366,12 @@ public final class ProxyProcess implements AutoCloseable {
         adminSettings = new ProxyConfig.Admin(adminSettings.listenAddress(), next.admin().token());
         events.record("reload", "[admin] token changed; the new one is required from now on");
       }
-      listening = new Listening(httpd, sshd, adminSettings, accounts);
-      return restartNeeded;
+      return next.withListeners(httpd, sshd, adminSettings);
     }
 
     private HttpFrontendSettings rebindHttp(HttpFrontendSettings was) {
       HttpFrontendSettings want = next.httpd();
-      if (!was.listen().equals(want.listen())) {
+      if (change.rebindsHttp()) {
         HttpProxyServer fresh;
         InetSocketAddress bound;
         try {
@@ -411,28 +396,19 @@ public final class ProxyProcess implements AutoCloseable {
         return want;
       }
       HttpFrontendSettings result = was;
-      if (!withTlsOf(was, want).equals(was)) {
-        if (was.isHttps() && want.isHttps()) {
-          try {
-            http.reloadTls(want.sslCertificate().get(), want.sslKey().get());
-            events.record("certificate", "HTTPS certificate now read from "
-                + want.sslCertificate().get());
-            result = withTlsOf(was, want);
-            watchCertificate(next);
-          } catch (RuntimeException e) {
-            needsRestart("the new [httpd] sslCertificate/sslKey cannot be used (" + e.getMessage()
-                + "); the previous certificate stays in use");
-          }
-        } else {
-          needsRestart("[httpd] switched between HTTP and HTTPS on the same address; that takes"
-              + " effect after a restart of the proxy");
+      if (change.reloadsCertificate()) {
+        try {
+          http.reloadTls(want.sslCertificate().get(), want.sslKey().get());
+          events.record("certificate", "HTTPS certificate now read from "
+              + want.sslCertificate().get());
+          result = Reconfiguration.withTlsOf(was, want);
+          watchCertificate(next);
+        } catch (RuntimeException e) {
+          needsRestart("the new [httpd] sslCertificate/sslKey cannot be used (" + e.getMessage()
+              + "); the previous certificate stays in use");
         }
       }
-      // The proxy's name is not a listener setting: a renamed proxy needs no restart for it.
-      if (!withTlsOf(was, want).withProxyName(want.proxyName()).equals(want)) {
-        needsRestart("[httpd] limits or timeouts changed; they take effect after a restart of the"
-            + " proxy, or with a new listenAddress");
-      }
+      change.httpWaitsForRestart().forEach(this::needsRestart);
       return result;
     }
 
@@ -514,13 +490,6 @@ public final class ProxyProcess implements AutoCloseable {
     }
   }
 
-  /** {@code h} with the certificate and key of {@code from}. */
-  private static HttpFrontendSettings withTlsOf(HttpFrontendSettings h, HttpFrontendSettings from) {
-    return new HttpFrontendSettings(h.listen(), from.sslCertificate(), from.sslKey(),
-        h.maxHeaderSize(), h.headerTimeout(), h.idleTimeout(), h.nodeHeader(), h.connectTimeout(),
-        h.proxyName());
-  }
-
   /** Closes a replaced listener off the reloading thread, once what runs on it has finished. */
   private static void retire(String what, Runnable close) {
     Thread t = new Thread(close, "retire-" + what);
@@ -544,6 +513,10 @@ public final class ProxyProcess implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * The configuration in force: the last one loaded, with the listener settings that actually run
+   * (a listener that could not take a new setting is shown with its old one).
+   */
   public ProxyConfig config() {
     return config.get();
   }

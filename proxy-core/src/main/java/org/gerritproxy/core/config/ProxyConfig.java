@@ -133,6 +133,17 @@ public final class ProxyConfig {
     this.routingTable = Objects.requireNonNull(routingTable);
   }
 
+  /**
+   * This configuration with the listener settings that actually run: after a reload, a listener
+   * that could not take its new settings keeps its old ones, and the configuration in force says
+   * so.
+   */
+  public ProxyConfig withListeners(HttpFrontendSettings httpd, SshFrontendSettings sshd, Admin admin) {
+    return new ProxyConfig(
+        file, sources, proxy, httpd, sshd, admin, accounts, routing, election, health, backdoor,
+        routingTable);
+  }
+
   /** The proxy.config this was loaded from, as it was named to the loader. */
   public Path file() {
     return file;
