@@ -66,16 +66,15 @@ public final class ProxyProcess implements AutoCloseable {
   private Optional<Backdoor> backdoor = Optional.empty();
   private Optional<FailoverCommand> failover = Optional.empty();
   private Optional<ZooKeeperElection> zookeeper = Optional.empty();
-  private volatile HttpProxyServer http;
-  private volatile SshFrontend ssh;
-  private volatile InetSocketAddress sshAddress;
+  private final HttpListener http = new HttpListener(
+      settings -> new HttpProxyServer(settings, this::routingSnapshot, httpObserver(),
+          readYourWrites), events);
+  private final SshListener ssh = new SshListener(
+      settings -> new SshFrontend(settings, this::routingSnapshot, sshObserver(), readYourWrites),
+      events);
   private volatile AdminServer admin;
   private volatile ConfigFileWatcher watcher;
-  private volatile ConfigFileWatcher certificateWatcher;
-  private volatile InetSocketAddress httpAddress;
   private volatile InetSocketAddress adminAddress;
-  private volatile long retiredKeyHits;
-  private volatile long retiredKeyMisses;
 
   private ProxyProcess(Path configFile, ProxyConfig initial) {
     this.configFile = configFile;
@@ -139,17 +138,15 @@ public final class ProxyProcess implements AutoCloseable {
           decidedHere());
     });
     cluster.start();
-    http = new HttpProxyServer(cfg.httpd(), this::routingSnapshot, httpObserver(),
-        readYourWrites);
+    InetSocketAddress httpAddress;
     try {
-      httpAddress = http.start();
+      httpAddress = http.start(cfg.httpd());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listen()
           + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
     }
-    ssh = new SshFrontend(cfg.sshd(), this::routingSnapshot, sshObserver(), readYourWrites);
     try {
-      sshAddress = ssh.start();
+      ssh.start(cfg.sshd());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot start the SSH frontend on " + cfg.sshd().listenAddress()
           + ": " + e.getMessage() + ". Check [sshd] listenAddress, hostKey and peerKey.", e);
@@ -183,16 +180,16 @@ public final class ProxyProcess implements AutoCloseable {
 
       @Override
       public long keyCacheHits() {
-        return retiredKeyHits + ssh.keyCacheHits();
+        return ssh.keyCacheHits();
       }
 
       @Override
       public long keyCacheMisses() {
-        return retiredKeyMisses + ssh.keyCacheMisses();
+        return ssh.keyCacheMisses();
       }
     });
     watchConfigFiles(cfg);
-    watchCertificate(cfg);
+    http.watchCertificate(cfg.httpd());
   }
 
   private BackendObserver httpObserver() {
@@ -227,38 +224,6 @@ public final class ProxyProcess implements AutoCloseable {
         metrics.sshCommand(record);
       }
     };
-  }
-
-  /** HTTPS: the certificate and key are read again when their files change. */
-  private void watchCertificate(ProxyConfig cfg) {
-    ConfigFileWatcher old = certificateWatcher;
-    certificateWatcher = null;
-    if (old != null) {
-      old.close();
-    }
-    if (!cfg.httpd().isHttps()) {
-      return;
-    }
-    Path certificate = cfg.httpd().sslCertificate().get();
-    Path key = cfg.httpd().sslKey().get();
-    try {
-      certificateWatcher = ConfigFileWatcher.start(java.util.List.of(certificate, key),
-          Duration.ofMillis(200), () -> reloadCertificate(certificate, key));
-    } catch (java.io.IOException e) {
-      log.warn("cannot watch {} for changes ({}); a new certificate needs a restart",
-          certificate, e.getMessage());
-    }
-  }
-
-  private synchronized void reloadCertificate(Path certificate, Path key) {
-    try {
-      http.reloadTls(certificate, key);
-      events.record("certificate", "HTTPS certificate reloaded from " + certificate
-          + "; new connections get it");
-    } catch (RuntimeException e) {
-      events.record("certificate-failed", "the HTTPS certificate was not reloaded; the previous one"
-          + " stays in use: " + e.getMessage());
-    }
   }
 
   /** Editing proxy.config or secure.config reloads, as SIGHUP and POST /reload do. */
@@ -370,42 +335,17 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private HttpFrontendSettings rebindHttp(HttpFrontendSettings was) {
-      HttpFrontendSettings want = next.httpd();
       if (change.rebindsHttp()) {
-        HttpProxyServer fresh;
-        InetSocketAddress bound;
-        try {
-          fresh = new HttpProxyServer(next.httpd(), ProxyProcess.this::routingSnapshot,
-              httpObserver(), readYourWrites);
-          bound = fresh.start();
-        } catch (java.io.IOException | RuntimeException e) {
-          needsRestart("[httpd] listenAddress = " + want.listen() + " cannot be bound ("
-              + e.getMessage() + "); HTTP is still served on " + httpAddress + ". Free the"
-              + " address and reload, or restart the proxy.");
-          return was;
-        }
-        HttpProxyServer old = http;
-        InetSocketAddress oldAddress = httpAddress;
-        http = fresh;
-        httpAddress = bound;
-        old.stopAccepting();
-        retire("httpd", () -> old.shutdownGracefully(next.proxy().shutdownTimeout()));
-        events.record("reload", "HTTP moved from " + oldAddress + " to " + bound
-            + "; requests under way on the old address finish there");
-        watchCertificate(next);
-        return want;
+        Optional<String> failed = http.rebind(next.httpd(), next.proxy().shutdownTimeout());
+        failed.ifPresent(this::needsRestart);
+        return failed.isPresent() ? was : next.httpd();
       }
       HttpFrontendSettings result = was;
       if (change.reloadsCertificate()) {
-        try {
-          http.reloadTls(want.sslCertificate().get(), want.sslKey().get());
-          events.record("certificate", "HTTPS certificate now read from "
-              + want.sslCertificate().get());
-          result = Reconfiguration.withTlsOf(was, want);
-          watchCertificate(next);
-        } catch (RuntimeException e) {
-          needsRestart("the new [httpd] sslCertificate/sslKey cannot be used (" + e.getMessage()
-              + "); the previous certificate stays in use");
+        Optional<String> failed = http.useCertificate(next.httpd());
+        failed.ifPresent(this::needsRestart);
+        if (failed.isEmpty()) {
+          result = Reconfiguration.withTlsOf(was, next.httpd());
         }
       }
       change.httpWaitsForRestart().forEach(this::needsRestart);
@@ -413,42 +353,9 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private boolean rebindSsh() {
-      SshFrontend fresh = new SshFrontend(next.sshd(), ProxyProcess.this::routingSnapshot,
-          sshObserver(), readYourWrites);
-      InetSocketAddress bound;
-      try {
-        bound = fresh.start();
-      } catch (java.io.IOException | RuntimeException e) {
-        fresh.close();
-        needsRestart("[sshd] listenAddress = " + next.sshd().listenAddress() + " cannot be bound ("
-            + e.getMessage() + "); SSH is still served on " + sshAddress + ". Free the address"
-            + " and reload, or restart the proxy.");
-        return false;
-      }
-      SshFrontend old = ssh;
-      InetSocketAddress oldAddress = sshAddress;
-      old.stopAccepting();
-      // The old frontend logs nobody in any more: keep its key-cache counts, so counters never fall.
-      retiredKeyHits += old.keyCacheHits();
-      retiredKeyMisses += old.keyCacheMisses();
-      ssh = fresh;
-      sshAddress = bound;
-      Duration grace = next.proxy().shutdownTimeout();
-      retire("sshd", () -> {
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (old.openConnections() > 0 && System.nanoTime() < deadline) {
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            break;
-          }
-        }
-        old.close();
-      });
-      events.record("reload", "SSH moved from " + oldAddress + " to " + bound
-          + "; commands under way on the old address finish there");
-      return true;
+      Optional<String> failed = ssh.rebind(next.sshd(), next.proxy().shutdownTimeout());
+      failed.ifPresent(this::needsRestart);
+      return failed.isEmpty();
     }
 
     private boolean rebindAdmin() {
@@ -491,18 +398,18 @@ public final class ProxyProcess implements AutoCloseable {
   }
 
   /** Closes a replaced listener off the reloading thread, once what runs on it has finished. */
-  private static void retire(String what, Runnable close) {
+  static void retire(String what, Runnable close) {
     Thread t = new Thread(close, "retire-" + what);
     t.setDaemon(true);
     t.start();
   }
 
   public InetSocketAddress httpAddress() {
-    return httpAddress;
+    return http.address();
   }
 
   public InetSocketAddress sshAddress() {
-    return sshAddress;
+    return ssh.address();
   }
 
   public InetSocketAddress adminAddress() {
@@ -527,16 +434,9 @@ public final class ProxyProcess implements AutoCloseable {
     if (watcher != null) {
       watcher.close();
     }
-    if (certificateWatcher != null) {
-      certificateWatcher.close();
-    }
     Duration grace = config.get().proxy().shutdownTimeout();
-    if (http != null) {
-      http.shutdownGracefully(grace);
-    }
-    if (ssh != null) {
-      ssh.close();
-    }
+    http.shutdownGracefully(grace);
+    ssh.close();
     if (admin != null) {
       admin.close();
     }
