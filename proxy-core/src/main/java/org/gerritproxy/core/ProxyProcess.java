@@ -20,7 +20,6 @@ import org.gerritproxy.core.config.ConfigException;
 import org.gerritproxy.core.config.ConfigFileWatcher;
 import org.gerritproxy.core.config.ConfigLoader;
 import org.gerritproxy.core.config.ProxyConfig;
-import org.gerritproxy.core.config.Secret;
 import org.gerritproxy.core.election.FailoverCommand;
 import org.gerritproxy.core.election.WriteMasterElector;
 import org.gerritproxy.core.election.ZooKeeperElection;
@@ -47,8 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running gerrit-proxy: the cluster view (probes and election), the HTTP frontend and the
- * admin listener, built from one configuration and reconfigured in place on reload.
+ * One running gerrit-proxy: the cluster view (probes and election) and the three listeners
+ * ({@link HttpListener}, {@link SshListener}, {@link AdminListener}), built from one configuration.
+ * A reload asks {@link Reconfiguration} what the new one takes and has the listeners carry it out.
  */
 public final class ProxyProcess implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProxyProcess.class);
@@ -72,9 +72,8 @@ public final class ProxyProcess implements AutoCloseable {
   private final SshListener ssh = new SshListener(
       settings -> new SshFrontend(settings, this::routingSnapshot, sshObserver(), readYourWrites),
       events);
-  private volatile AdminServer admin;
+  private final AdminListener admin = new AdminListener(new Pages(), events);
   private volatile ConfigFileWatcher watcher;
-  private volatile InetSocketAddress adminAddress;
 
   private ProxyProcess(Path configFile, ProxyConfig initial) {
     this.configFile = configFile;
@@ -151,10 +150,9 @@ public final class ProxyProcess implements AutoCloseable {
       throw new IllegalStateException("cannot start the SSH frontend on " + cfg.sshd().listenAddress()
           + ": " + e.getMessage() + ". Check [sshd] listenAddress, hostKey and peerKey.", e);
     }
-    admin = new AdminServer(cfg.admin().listenAddress(), cfg.admin().token().map(Secret::reveal),
-        new Pages());
+    InetSocketAddress adminAddress;
     try {
-      adminAddress = admin.start();
+      adminAddress = admin.start(cfg.admin());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot listen for the admin pages on "
           + cfg.admin().listenAddress() + ": " + e.getMessage()
@@ -327,7 +325,7 @@ public final class ProxyProcess implements AutoCloseable {
       }
       // A new token applies even where the listener could not move: rotating it is urgent.
       if (!adminSettings.token().equals(next.admin().token())) {
-        admin.token(next.admin().token().map(Secret::reveal));
+        admin.token(next.admin().token());
         adminSettings = new ProxyConfig.Admin(adminSettings.listenAddress(), next.admin().token());
         events.record("reload", "[admin] token changed; the new one is required from now on");
       }
@@ -359,36 +357,9 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private boolean rebindAdmin() {
-      AdminServer fresh = new AdminServer(next.admin().listenAddress(),
-          next.admin().token().map(Secret::reveal), new Pages());
-      InetSocketAddress bound;
-      try {
-        bound = fresh.start();
-      } catch (java.io.IOException | InterruptedException | RuntimeException e) {
-        fresh.close();
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        needsRestart("[admin] listenAddress = " + next.admin().listenAddress() + " cannot be bound ("
-            + e.getMessage() + "); the admin pages are still served on " + adminAddress
-            + ". Free the address and reload, or restart the proxy.");
-        return false;
-      }
-      AdminServer old = admin;
-      InetSocketAddress oldAddress = adminAddress;
-      admin = fresh;
-      adminAddress = bound;
-      // Not closed here: this reload may be answering POST /reload on the old listener's thread.
-      retire("admin", () -> {
-        try {
-          Thread.sleep(500);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        old.close();
-      });
-      events.record("reload", "the admin pages moved from " + oldAddress + " to " + bound);
-      return true;
+      Optional<String> failed = admin.rebind(next.admin());
+      failed.ifPresent(this::needsRestart);
+      return failed.isEmpty();
     }
 
     private void needsRestart(String why) {
@@ -413,7 +384,7 @@ public final class ProxyProcess implements AutoCloseable {
   }
 
   public InetSocketAddress adminAddress() {
-    return adminAddress;
+    return admin.address();
   }
 
   public ClusterView cluster() {
@@ -437,9 +408,7 @@ public final class ProxyProcess implements AutoCloseable {
     Duration grace = config.get().proxy().shutdownTimeout();
     http.shutdownGracefully(grace);
     ssh.close();
-    if (admin != null) {
-      admin.close();
-    }
+    admin.close();
     if (cluster != null) {
       cluster.close();
     }
