@@ -9,11 +9,8 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
-import org.gerritproxy.core.admin.AdminServer;
+import org.gerritproxy.core.admin.AdminPages;
 import org.gerritproxy.core.admin.ConfigStatus;
-import org.gerritproxy.core.admin.Dashboard;
-import org.gerritproxy.core.admin.HealthReport;
-import org.gerritproxy.core.admin.NodeActivity;
 import org.gerritproxy.core.backdoor.Backdoor;
 import org.gerritproxy.core.backdoor.Backdoors;
 import org.gerritproxy.core.config.ConfigException;
@@ -72,13 +69,14 @@ public final class ProxyProcess implements AutoCloseable {
   private final SshListener ssh = new SshListener(
       settings -> new SshFrontend(settings, this::routingSnapshot, sshObserver(), readYourWrites),
       events);
-  private final AdminListener admin = new AdminListener(new Pages(), events);
+  private final AdminListener admin;
   private volatile ConfigFileWatcher watcher;
 
   private ProxyProcess(Path configFile, ProxyConfig initial) {
     this.configFile = configFile;
     this.config.set(initial);
     this.configStatus.set(new ConfigStatus(configFile, clock.instant(), Optional.empty()));
+    this.admin = new AdminListener(new AdminPages(new Running(), configFile, events, metrics), events);
     this.probeClient = HttpClient.newBuilder()
         .connectTimeout(initial.health().timeout())
         .followRedirects(HttpClient.Redirect.NEVER)
@@ -460,49 +458,36 @@ public final class ProxyProcess implements AutoCloseable {
         h.path());
   }
 
-  /** Per node: open SSH sessions and traffic, for /health and the dashboard. */
-  private java.util.Map<String, NodeActivity> traffic() {
-    java.util.Map<String, Integer> sessions = ssh.openSessionsByNode();
-    java.util.Map<String, NodeActivity> out = new java.util.HashMap<>();
-    for (var h : cluster.nodes()) {
-      String name = h.node().name();
-      out.put(name, new NodeActivity(sessions.getOrDefault(name, 0), metrics.traffic().of(name)));
-    }
-    return out;
-  }
-
-  private final class Pages implements AdminServer.Pages {
+  /** The running process, as the admin pages read it at each request. */
+  private final class Running implements AdminPages.Process {
     @Override
-    public AdminServer.Response health() {
-      var snapshot = routingSnapshot();
-      var doc = HealthReport.build(config.get().proxy().name(), snapshot, cluster.nodes(),
-          configStatus.get(), events.recent(), traffic());
-      return new AdminServer.Response(HealthReport.healthy(snapshot) ? 200 : 503,
-          "application/json", HealthReport.toJson(doc));
+    public String proxyName() {
+      return config.get().proxy().name();
     }
 
     @Override
-    public AdminServer.Response metrics() {
-      return new AdminServer.Response(200, metrics.contentType(), metrics.scrape());
+    public RoutingSnapshot routingSnapshot() {
+      return ProxyProcess.this.routingSnapshot();
     }
 
     @Override
-    public AdminServer.Response dashboard() {
-      return new AdminServer.Response(200, "text/html; charset=utf-8",
-          Dashboard.render(config.get().proxy().name(), routingSnapshot(), cluster.nodes(),
-              configStatus.get(), events.recent(), traffic()));
+    public ClusterView cluster() {
+      return cluster;
     }
 
     @Override
-    public AdminServer.Response reload() {
-      boolean ok = ProxyProcess.this.reload();
-      ConfigStatus status = configStatus.get();
-      return ok
-          ? new AdminServer.Response(200, "text/plain; charset=utf-8",
-              "Reloaded " + configFile + " at " + status.loadedAt() + ".\n")
-          : new AdminServer.Response(400, "text/plain; charset=utf-8",
-              "The configuration was not reloaded; the previous one stays in force.\n"
-                  + status.lastError().orElse("") + "\n");
+    public ConfigStatus configStatus() {
+      return configStatus.get();
+    }
+
+    @Override
+    public java.util.Map<String, Integer> sshSessionsByNode() {
+      return ssh.openSessionsByNode();
+    }
+
+    @Override
+    public boolean reload() {
+      return ProxyProcess.this.reload();
     }
   }
 
