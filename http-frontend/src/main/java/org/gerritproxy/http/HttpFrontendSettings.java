@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.gerritproxy.routing.Endpoint;
 
 /**
@@ -33,7 +34,15 @@ public record HttpFrontendSettings(
     String proxyName) {
 
   public static final String DEFAULT_NODE_HEADER = "X-Gerrit-Proxy-Node";
-  public static final int DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+  // The values production has always run with (the configuration's defaults); the frontend's own
+  // tests run on them too, so that what is tested is what is deployed.
+  public static final int DEFAULT_MAX_HEADER_SIZE = 32 * 1024;
+  public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** An HTTP header name, as RFC 9110 defines a token. */
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   public HttpFrontendSettings {
     Objects.requireNonNull(listen, "listen");
@@ -55,24 +64,29 @@ public record HttpFrontendSettings(
     requirePositive("httpd.headerTimeout", headerTimeout);
     requirePositive("httpd.idleTimeout", idleTimeout);
     requirePositive("httpd.connectTimeout", connectTimeout);
-    if (nodeHeader.isPresent() && !nodeHeader.get().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+    if (nodeHeader.isPresent() && !isHeaderName(nodeHeader.get())) {
       throw new IllegalArgumentException(
           "httpd.nodeHeader '" + nodeHeader.get() + "' is not a valid HTTP header name.");
     }
   }
 
-  /** Plain HTTP on {@code listen} with the defaults: 16k headers, 20s/30s/5s timeouts. */
+  /** Plain HTTP on {@code listen} with the defaults: 32k headers, 10s/5m/5s timeouts. */
   public static HttpFrontendSettings defaults(Endpoint listen) {
     return new HttpFrontendSettings(
         listen,
         Optional.empty(),
         Optional.empty(),
         DEFAULT_MAX_HEADER_SIZE,
-        Duration.ofSeconds(20),
-        Duration.ofSeconds(30),
+        DEFAULT_HEADER_TIMEOUT,
+        DEFAULT_IDLE_TIMEOUT,
         Optional.of(DEFAULT_NODE_HEADER),
-        Duration.ofSeconds(5),
+        DEFAULT_CONNECT_TIMEOUT,
         "gerrit-proxy");
+  }
+
+  /** True for a valid HTTP header name (an RFC 9110 token). */
+  public static boolean isHeaderName(String name) {
+    return HEADER_NAME.matcher(name).matches();
   }
 
   /** True when both a certificate and a key are configured. */

@@ -9,27 +9,24 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
-import org.gerritproxy.core.admin.AdminServer;
+import org.gerritproxy.core.admin.AdminPages;
 import org.gerritproxy.core.admin.ConfigStatus;
-import org.gerritproxy.core.admin.Dashboard;
-import org.gerritproxy.core.admin.HealthReport;
-import org.gerritproxy.core.admin.NodeActivity;
 import org.gerritproxy.core.backdoor.Backdoor;
 import org.gerritproxy.core.backdoor.Backdoors;
 import org.gerritproxy.core.config.ConfigException;
 import org.gerritproxy.core.config.ConfigFileWatcher;
 import org.gerritproxy.core.config.ConfigLoader;
 import org.gerritproxy.core.config.ProxyConfig;
-import org.gerritproxy.core.config.Secret;
 import org.gerritproxy.core.election.FailoverCommand;
 import org.gerritproxy.core.election.WriteMasterElector;
 import org.gerritproxy.core.election.ZooKeeperElection;
 import org.gerritproxy.core.events.EventLog;
 import org.gerritproxy.core.health.ClusterView;
-import org.gerritproxy.core.health.NetworkProbe;
 import org.gerritproxy.core.health.ProbeSettings;
 import org.gerritproxy.core.metrics.FrontendGauges;
 import org.gerritproxy.core.metrics.ProxyMetrics;
+import org.gerritproxy.core.probe.NetworkProbe;
+import org.gerritproxy.core.reload.Reconfiguration;
 import org.gerritproxy.http.BackendObserver;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
@@ -46,8 +43,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running gerrit-proxy: the cluster view (probes and election), the HTTP frontend and the
- * admin listener, built from one configuration and reconfigured in place on reload.
+ * One running gerrit-proxy: the cluster view (probes and election) and the three listeners
+ * ({@link HttpListener}, {@link SshListener}, {@link AdminListener}), built from one configuration.
+ * A reload asks {@link Reconfiguration} what the new one takes and has the listeners carry it out.
  */
 public final class ProxyProcess implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProxyProcess.class);
@@ -65,31 +63,20 @@ public final class ProxyProcess implements AutoCloseable {
   private Optional<Backdoor> backdoor = Optional.empty();
   private Optional<FailoverCommand> failover = Optional.empty();
   private Optional<ZooKeeperElection> zookeeper = Optional.empty();
-  private volatile HttpProxyServer http;
-  private volatile SshFrontend ssh;
-  private volatile InetSocketAddress sshAddress;
-  private volatile AdminServer admin;
+  private final HttpListener http = new HttpListener(
+      settings -> new HttpProxyServer(settings, this::routingSnapshot, httpObserver(),
+          readYourWrites), events);
+  private final SshListener ssh = new SshListener(
+      settings -> new SshFrontend(settings, this::routingSnapshot, sshObserver(), readYourWrites),
+      events);
+  private final AdminListener admin;
   private volatile ConfigFileWatcher watcher;
-  private volatile ConfigFileWatcher certificateWatcher;
-  private volatile InetSocketAddress httpAddress;
-  private volatile InetSocketAddress adminAddress;
-  private volatile long retiredKeyHits;
-  private volatile long retiredKeyMisses;
-  /** The settings the running listeners were built from; a reload compares against these. */
-  private Listening listening;
-
-  /** The parts of a configuration that the running listeners were built from. */
-  private record Listening(ProxyConfig.Httpd httpd, ProxyConfig.Sshd sshd, ProxyConfig.Admin admin,
-      ProxyConfig.Accounts accounts) {
-    static Listening of(ProxyConfig c) {
-      return new Listening(c.httpd(), c.sshd(), c.admin(), c.accounts());
-    }
-  }
 
   private ProxyProcess(Path configFile, ProxyConfig initial) {
     this.configFile = configFile;
     this.config.set(initial);
     this.configStatus.set(new ConfigStatus(configFile, clock.instant(), Optional.empty()));
+    this.admin = new AdminListener(new AdminPages(new Running(), configFile, events, metrics), events);
     this.probeClient = HttpClient.newBuilder()
         .connectTimeout(initial.health().timeout())
         .followRedirects(HttpClient.Redirect.NEVER)
@@ -148,25 +135,22 @@ public final class ProxyProcess implements AutoCloseable {
           decidedHere());
     });
     cluster.start();
-    http = new HttpProxyServer(httpSettings(cfg), this::routingSnapshot, httpObserver(),
-        readYourWrites);
+    InetSocketAddress httpAddress;
     try {
-      httpAddress = http.start();
+      httpAddress = http.start(cfg.httpd());
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listenAddress()
+      throw new IllegalStateException("cannot listen for HTTP on " + cfg.httpd().listen()
           + ": " + e.getMessage() + ". Is another process using it? Change [httpd] listenAddress.", e);
     }
-    ssh = new SshFrontend(sshSettings(cfg), this::routingSnapshot, sshObserver(), readYourWrites);
     try {
-      sshAddress = ssh.start();
+      ssh.start(cfg.sshd());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot start the SSH frontend on " + cfg.sshd().listenAddress()
           + ": " + e.getMessage() + ". Check [sshd] listenAddress, hostKey and peerKey.", e);
     }
-    admin = new AdminServer(cfg.admin().listenAddress(), cfg.admin().token().map(Secret::reveal),
-        new Pages());
+    InetSocketAddress adminAddress;
     try {
-      adminAddress = admin.start();
+      adminAddress = admin.start(cfg.admin());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot listen for the admin pages on "
           + cfg.admin().listenAddress() + ": " + e.getMessage()
@@ -174,7 +158,6 @@ public final class ProxyProcess implements AutoCloseable {
     }
     log.info("gerrit-proxy {} serving HTTP on {} (admin on {})", cfg.proxy().name(), httpAddress,
         adminAddress);
-    listening = Listening.of(cfg);
     metrics.watch(new FrontendGauges() {
       @Override
       public int httpConnections() {
@@ -193,16 +176,16 @@ public final class ProxyProcess implements AutoCloseable {
 
       @Override
       public long keyCacheHits() {
-        return retiredKeyHits + ssh.keyCacheHits();
+        return ssh.keyCacheHits();
       }
 
       @Override
       public long keyCacheMisses() {
-        return retiredKeyMisses + ssh.keyCacheMisses();
+        return ssh.keyCacheMisses();
       }
     });
     watchConfigFiles(cfg);
-    watchCertificate(cfg);
+    http.watchCertificate(cfg.httpd());
   }
 
   private BackendObserver httpObserver() {
@@ -239,37 +222,6 @@ public final class ProxyProcess implements AutoCloseable {
     };
   }
 
-  /** HTTPS: the certificate and key are read again when their files change. */
-  private void watchCertificate(ProxyConfig cfg) {
-    ConfigFileWatcher old = certificateWatcher;
-    certificateWatcher = null;
-    if (old != null) {
-      old.close();
-    }
-    if (cfg.httpd().tls().isEmpty()) {
-      return;
-    }
-    ProxyConfig.Tls tls = cfg.httpd().tls().get();
-    try {
-      certificateWatcher = ConfigFileWatcher.start(java.util.List.of(tls.certificate(), tls.key()),
-          Duration.ofMillis(200), () -> reloadCertificate(tls));
-    } catch (java.io.IOException e) {
-      log.warn("cannot watch {} for changes ({}); a new certificate needs a restart",
-          tls.certificate(), e.getMessage());
-    }
-  }
-
-  private synchronized void reloadCertificate(ProxyConfig.Tls tls) {
-    try {
-      http.reloadTls(tls.certificate(), tls.key());
-      events.record("certificate", "HTTPS certificate reloaded from " + tls.certificate()
-          + "; new connections get it");
-    } catch (RuntimeException e) {
-      events.record("certificate-failed", "the HTTPS certificate was not reloaded; the previous one"
-          + " stays in use: " + e.getMessage());
-    }
-  }
-
   /** Editing proxy.config or secure.config reloads, as SIGHUP and POST /reload do. */
   private void watchConfigFiles(ProxyConfig cfg) {
     java.util.Set<Path> files = new java.util.LinkedHashSet<>(cfg.sources());
@@ -304,26 +256,23 @@ public final class ProxyProcess implements AutoCloseable {
           + " force: " + problems);
       return false;
     }
-    ProxyConfig previous = config.get();
-    if ((next.election().mode() == ElectionMode.ZOOKEEPER
-            || previous.election().mode() == ElectionMode.ZOOKEEPER)
-        && !next.election().equals(previous.election())) {
-      String why = "[election] changed to, from or within mode = zookeeper; that needs a restart of"
-          + " the proxy. The previous configuration stays in force.";
-      refused(why);
-      events.record("reload-failed", why);
+    Reconfiguration change = new Reconfiguration(config.get(), next);
+    Optional<String> refusal = change.refusal();
+    if (refusal.isPresent()) {
+      refused(refusal.get());
+      events.record("reload-failed", refusal.get());
       return false;
     }
     cluster.reconfigure(next.routingTable(), probeSettings(next));
     cluster.staleAfter(next.backdoor().staleAfter());
-    if (previous.backdoor().type() != next.backdoor().type()
-        || !previous.backdoor().url().equals(next.backdoor().url())
-        || !previous.backdoor().repository().equals(next.backdoor().repository())) {
+    if (change.backdoorWaitsForRestart()) {
       events.record("reload", "[backdoor] type, url or repository changed; the new backdoor is"
           + " used after a restart of the proxy (staleAfter applies now)");
     }
-    config.set(next);
-    java.util.List<String> restartNeeded = new ListenerRebinding(next).apply();
+    ListenerRebinding rebinding = new ListenerRebinding(change);
+    // What runs, listeners included: a listener that kept its old settings is shown with them.
+    config.set(rebinding.apply());
+    java.util.List<String> restartNeeded = rebinding.restartNeeded;
     Instant now = clock.instant();
     configStatus.set(new ConfigStatus(configFile, now, Optional.empty(), Optional.of(now),
         restartNeeded));
@@ -347,162 +296,68 @@ public final class ProxyProcess implements AutoCloseable {
    * running listener (timeouts, host keys, ...) are reported the same way.
    */
   private final class ListenerRebinding {
+    private final Reconfiguration change;
     private final ProxyConfig next;
     private final java.util.List<String> restartNeeded = new java.util.ArrayList<>();
 
-    ListenerRebinding(ProxyConfig next) {
-      this.next = next;
+    ListenerRebinding(Reconfiguration change) {
+      this.change = change;
+      this.next = change.next();
     }
 
-    java.util.List<String> apply() {
-      Listening was = listening;
-      ProxyConfig.Httpd httpd = rebindHttp(was.httpd());
-      ProxyConfig.Sshd sshd = was.sshd();
-      ProxyConfig.Accounts accounts = was.accounts();
-      if (!was.sshd().listenAddress().equals(next.sshd().listenAddress())) {
+    /** The new configuration with the listener settings that now run. */
+    ProxyConfig apply() {
+      ProxyConfig was = change.running();
+      HttpFrontendSettings httpd = rebindHttp(was.httpd());
+      SshFrontendSettings sshd = was.sshd();
+      if (change.rebindsSsh()) {
         if (rebindSsh()) {
           sshd = next.sshd();
-          accounts = next.accounts();
         }
-      } else if (!was.sshd().equals(next.sshd()) || !was.accounts().equals(next.accounts())) {
-        needsRestart("[sshd] host keys, peer key or key cache, or [accounts], changed; they take"
-            + " effect after a restart of the proxy");
+      } else {
+        change.sshWaitsForRestart().forEach(this::needsRestart);
       }
       ProxyConfig.Admin adminSettings = was.admin();
-      if (!was.admin().listenAddress().equals(next.admin().listenAddress()) && rebindAdmin()) {
+      if (change.rebindsAdmin() && rebindAdmin()) {
         adminSettings = next.admin();
       }
       // A new token applies even where the listener could not move: rotating it is urgent.
       if (!adminSettings.token().equals(next.admin().token())) {
-        admin.token(next.admin().token().map(Secret::reveal));
+        admin.token(next.admin().token());
         adminSettings = new ProxyConfig.Admin(adminSettings.listenAddress(), next.admin().token());
         events.record("reload", "[admin] token changed; the new one is required from now on");
       }
-      listening = new Listening(httpd, sshd, adminSettings, accounts);
-      return restartNeeded;
+      return next.withListeners(httpd, sshd, adminSettings);
     }
 
-    private ProxyConfig.Httpd rebindHttp(ProxyConfig.Httpd was) {
-      ProxyConfig.Httpd want = next.httpd();
-      if (!was.listenAddress().equals(want.listenAddress())) {
-        HttpProxyServer fresh;
-        InetSocketAddress bound;
-        try {
-          fresh = new HttpProxyServer(httpSettings(next), ProxyProcess.this::routingSnapshot,
-              httpObserver(), readYourWrites);
-          bound = fresh.start();
-        } catch (java.io.IOException | RuntimeException e) {
-          needsRestart("[httpd] listenAddress = " + want.listenAddress() + " cannot be bound ("
-              + e.getMessage() + "); HTTP is still served on " + httpAddress + ". Free the"
-              + " address and reload, or restart the proxy.");
-          return was;
-        }
-        HttpProxyServer old = http;
-        InetSocketAddress oldAddress = httpAddress;
-        http = fresh;
-        httpAddress = bound;
-        old.stopAccepting();
-        retire("httpd", () -> old.shutdownGracefully(next.proxy().shutdownTimeout()));
-        events.record("reload", "HTTP moved from " + oldAddress + " to " + bound
-            + "; requests under way on the old address finish there");
-        watchCertificate(next);
-        return want;
+    private HttpFrontendSettings rebindHttp(HttpFrontendSettings was) {
+      if (change.rebindsHttp()) {
+        Optional<String> failed = http.rebind(next.httpd(), next.proxy().shutdownTimeout());
+        failed.ifPresent(this::needsRestart);
+        return failed.isPresent() ? was : next.httpd();
       }
-      ProxyConfig.Httpd result = was;
-      if (!was.tls().equals(want.tls())) {
-        if (was.tls().isPresent() && want.tls().isPresent()) {
-          try {
-            http.reloadTls(want.tls().get().certificate(), want.tls().get().key());
-            events.record("certificate", "HTTPS certificate now read from "
-                + want.tls().get().certificate());
-            result = withTls(was, want.tls());
-            watchCertificate(next);
-          } catch (RuntimeException e) {
-            needsRestart("the new [httpd] sslCertificate/sslKey cannot be used (" + e.getMessage()
-                + "); the previous certificate stays in use");
-          }
-        } else {
-          needsRestart("[httpd] switched between HTTP and HTTPS on the same address; that takes"
-              + " effect after a restart of the proxy");
+      HttpFrontendSettings result = was;
+      if (change.reloadsCertificate()) {
+        Optional<String> failed = http.useCertificate(next.httpd());
+        failed.ifPresent(this::needsRestart);
+        if (failed.isEmpty()) {
+          result = Reconfiguration.withTlsOf(was, next.httpd());
         }
       }
-      if (!withTls(was, want.tls()).equals(want)) {
-        needsRestart("[httpd] limits or timeouts changed; they take effect after a restart of the"
-            + " proxy, or with a new listenAddress");
-      }
+      change.httpWaitsForRestart().forEach(this::needsRestart);
       return result;
     }
 
     private boolean rebindSsh() {
-      SshFrontend fresh = new SshFrontend(sshSettings(next), ProxyProcess.this::routingSnapshot,
-          sshObserver(), readYourWrites);
-      InetSocketAddress bound;
-      try {
-        bound = fresh.start();
-      } catch (java.io.IOException | RuntimeException e) {
-        fresh.close();
-        needsRestart("[sshd] listenAddress = " + next.sshd().listenAddress() + " cannot be bound ("
-            + e.getMessage() + "); SSH is still served on " + sshAddress + ". Free the address"
-            + " and reload, or restart the proxy.");
-        return false;
-      }
-      SshFrontend old = ssh;
-      InetSocketAddress oldAddress = sshAddress;
-      old.stopAccepting();
-      // The old frontend logs nobody in any more: keep its key-cache counts, so counters never fall.
-      retiredKeyHits += old.keyCacheHits();
-      retiredKeyMisses += old.keyCacheMisses();
-      ssh = fresh;
-      sshAddress = bound;
-      Duration grace = next.proxy().shutdownTimeout();
-      retire("sshd", () -> {
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (old.openConnections() > 0 && System.nanoTime() < deadline) {
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            break;
-          }
-        }
-        old.close();
-      });
-      events.record("reload", "SSH moved from " + oldAddress + " to " + bound
-          + "; commands under way on the old address finish there");
-      return true;
+      Optional<String> failed = ssh.rebind(next.sshd(), next.proxy().shutdownTimeout());
+      failed.ifPresent(this::needsRestart);
+      return failed.isEmpty();
     }
 
     private boolean rebindAdmin() {
-      AdminServer fresh = new AdminServer(next.admin().listenAddress(),
-          next.admin().token().map(Secret::reveal), new Pages());
-      InetSocketAddress bound;
-      try {
-        bound = fresh.start();
-      } catch (java.io.IOException | InterruptedException | RuntimeException e) {
-        fresh.close();
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        needsRestart("[admin] listenAddress = " + next.admin().listenAddress() + " cannot be bound ("
-            + e.getMessage() + "); the admin pages are still served on " + adminAddress
-            + ". Free the address and reload, or restart the proxy.");
-        return false;
-      }
-      AdminServer old = admin;
-      InetSocketAddress oldAddress = adminAddress;
-      admin = fresh;
-      adminAddress = bound;
-      // Not closed here: this reload may be answering POST /reload on the old listener's thread.
-      retire("admin", () -> {
-        try {
-          Thread.sleep(500);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        old.close();
-      });
-      events.record("reload", "the admin pages moved from " + oldAddress + " to " + bound);
-      return true;
+      Optional<String> failed = admin.rebind(next.admin());
+      failed.ifPresent(this::needsRestart);
+      return failed.isEmpty();
     }
 
     private void needsRestart(String why) {
@@ -511,34 +366,33 @@ public final class ProxyProcess implements AutoCloseable {
     }
   }
 
-  private static ProxyConfig.Httpd withTls(ProxyConfig.Httpd h, Optional<ProxyConfig.Tls> tls) {
-    return new ProxyConfig.Httpd(h.listenAddress(), tls, h.maxHeaderSize(), h.headerTimeout(),
-        h.idleTimeout(), h.connectTimeout(), h.nodeHeader());
-  }
-
   /** Closes a replaced listener off the reloading thread, once what runs on it has finished. */
-  private static void retire(String what, Runnable close) {
+  static void retire(String what, Runnable close) {
     Thread t = new Thread(close, "retire-" + what);
     t.setDaemon(true);
     t.start();
   }
 
   public InetSocketAddress httpAddress() {
-    return httpAddress;
+    return http.address();
   }
 
   public InetSocketAddress sshAddress() {
-    return sshAddress;
+    return ssh.address();
   }
 
   public InetSocketAddress adminAddress() {
-    return adminAddress;
+    return admin.address();
   }
 
   public ClusterView cluster() {
     return cluster;
   }
 
+  /**
+   * The configuration in force: the last one loaded, with the listener settings that actually run
+   * (a listener that could not take a new setting is shown with its old one).
+   */
   public ProxyConfig config() {
     return config.get();
   }
@@ -549,19 +403,10 @@ public final class ProxyProcess implements AutoCloseable {
     if (watcher != null) {
       watcher.close();
     }
-    if (certificateWatcher != null) {
-      certificateWatcher.close();
-    }
     Duration grace = config.get().proxy().shutdownTimeout();
-    if (http != null) {
-      http.shutdownGracefully(grace);
-    }
-    if (ssh != null) {
-      ssh.close();
-    }
-    if (admin != null) {
-      admin.close();
-    }
+    http.shutdownGracefully(grace);
+    ssh.close();
+    admin.close();
     if (cluster != null) {
       cluster.close();
     }
@@ -577,7 +422,7 @@ public final class ProxyProcess implements AutoCloseable {
       return WriteMasterElector.alone();
     }
     ZooKeeperElection zk = new ZooKeeperElection(cfg.election().zookeeper().orElseThrow(),
-        cfg.proxy().name(), zookeeperSessionTimeout(), events);
+        cfg.proxy().name(), cfg.election().zookeeperSessionTimeout(), events);
     zookeeper = Optional.of(zk);
     zk.start(Duration.ofSeconds(10));
     return zk;
@@ -611,81 +456,42 @@ public final class ProxyProcess implements AutoCloseable {
         .orElse(epoch -> true);
   }
 
-  /** A proxy cut off from ZooKeeper stops writing within this (at SUSPENDED, in fact sooner). */
-  static Duration zookeeperSessionTimeout() {
-    return Duration.ofSeconds(Long.getLong("gerrit-proxy.zookeeper.sessionTimeoutSeconds", 10));
-  }
-
   static ProbeSettings probeSettings(ProxyConfig cfg) {
     var h = cfg.health();
     return new ProbeSettings(h.interval(), h.timeout(), h.fall(), h.rise(), h.trafficFall(),
         h.path());
   }
 
-  static HttpFrontendSettings httpSettings(ProxyConfig cfg) {
-    var h = cfg.httpd();
-    return new HttpFrontendSettings(
-        h.listenAddress(),
-        h.tls().map(t -> t.certificate()),
-        h.tls().map(t -> t.key()),
-        h.maxHeaderSize(),
-        h.headerTimeout(),
-        h.idleTimeout(),
-        h.nodeHeader(),
-        h.connectTimeout(),
-        cfg.proxy().name());
-  }
-
-  static SshFrontendSettings sshSettings(ProxyConfig cfg) {
-    var s = cfg.sshd();
-    return SshFrontendSettings.of(s.listenAddress(), s.hostKeys(), s.peerKey(),
-        cfg.accounts().user(), cfg.accounts().password().map(Secret::reveal), cfg.proxy().name())
-        .withKeyCacheTtl(s.keyCacheTtl());
-  }
-
-  /** Per node: open SSH sessions and traffic, for /health and the dashboard. */
-  private java.util.Map<String, NodeActivity> traffic() {
-    java.util.Map<String, Integer> sessions = ssh.openSessionsByNode();
-    java.util.Map<String, NodeActivity> out = new java.util.HashMap<>();
-    for (var h : cluster.nodes()) {
-      String name = h.node().name();
-      out.put(name, new NodeActivity(sessions.getOrDefault(name, 0), metrics.traffic().of(name)));
-    }
-    return out;
-  }
-
-  private final class Pages implements AdminServer.Pages {
+  /** The running process, as the admin pages read it at each request. */
+  private final class Running implements AdminPages.Process {
     @Override
-    public AdminServer.Response health() {
-      var snapshot = routingSnapshot();
-      var doc = HealthReport.build(config.get().proxy().name(), snapshot, cluster.nodes(),
-          configStatus.get(), events.recent(), traffic());
-      return new AdminServer.Response(HealthReport.healthy(snapshot) ? 200 : 503,
-          "application/json", HealthReport.toJson(doc));
+    public String proxyName() {
+      return config.get().proxy().name();
     }
 
     @Override
-    public AdminServer.Response metrics() {
-      return new AdminServer.Response(200, metrics.contentType(), metrics.scrape());
+    public RoutingSnapshot routingSnapshot() {
+      return ProxyProcess.this.routingSnapshot();
     }
 
     @Override
-    public AdminServer.Response dashboard() {
-      return new AdminServer.Response(200, "text/html; charset=utf-8",
-          Dashboard.render(config.get().proxy().name(), routingSnapshot(), cluster.nodes(),
-              configStatus.get(), events.recent(), traffic()));
+    public ClusterView cluster() {
+      return cluster;
     }
 
     @Override
-    public AdminServer.Response reload() {
-      boolean ok = ProxyProcess.this.reload();
-      ConfigStatus status = configStatus.get();
-      return ok
-          ? new AdminServer.Response(200, "text/plain; charset=utf-8",
-              "Reloaded " + configFile + " at " + status.loadedAt() + ".\n")
-          : new AdminServer.Response(400, "text/plain; charset=utf-8",
-              "The configuration was not reloaded; the previous one stays in force.\n"
-                  + status.lastError().orElse("") + "\n");
+    public ConfigStatus configStatus() {
+      return configStatus.get();
+    }
+
+    @Override
+    public java.util.Map<String, Integer> sshSessionsByNode() {
+      return ssh.openSessionsByNode();
+    }
+
+    @Override
+    public boolean reload() {
+      return ProxyProcess.this.reload();
     }
   }
 

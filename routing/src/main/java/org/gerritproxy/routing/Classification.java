@@ -51,4 +51,12 @@ public record Classification(
   public static Classification refused(String label, String why) {
     return new Classification(RequestClass.REFUSED, false, Optional.empty(), label, Optional.of(why));
   }
+
+  /**
+   * A read the master serves because it follows the writes ({@code gerrit stream-events}): it is
+   * over when the master changes, since the new master's events come from elsewhere.
+   */
+  public boolean followsTheMaster() {
+    return requestClass == RequestClass.READ && masterOnly;
+  }
 }

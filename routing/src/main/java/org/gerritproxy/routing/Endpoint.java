@@ -51,6 +51,18 @@ public record Endpoint(String host, int port) {
     return host.equals("*");
   }
 
+  /**
+   * True for {@code localhost}, {@code 127.x.x.x} and {@code ::1}: reachable from this host only.
+   * Decided from the text alone, as written, so that the answer does not hang on DNS.
+   */
+  public boolean isLoopback() {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    return h.equals("localhost")
+        || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")
+        || h.equals("::1")
+        || h.equals("0:0:0:0:0:0:0:1");
+  }
+
   @Override
   public String toString() {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;

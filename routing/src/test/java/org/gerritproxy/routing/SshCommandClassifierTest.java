@@ -89,6 +89,8 @@ class SshCommandClassifierTest {
     assertThat(c.label()).isEqualTo(label);
     assertThat(c.project()).isEqualTo(Optional.ofNullable(project));
     assertThat(c.masterOnly()).isEqualTo(masterOnly);
+    // Only the event stream follows the master: its session ends when the master changes.
+    assertThat(c.followsTheMaster()).isEqualTo(label.equals("gerrit stream-events"));
   }
 
   @ParameterizedTest

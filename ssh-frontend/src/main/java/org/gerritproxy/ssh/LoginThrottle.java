@@ -15,17 +15,32 @@ import org.slf4j.LoggerFactory;
  * MINA already caps the attempts within one connection; this caps them across connections.
  *
  * <p>Clients behind one NAT share an address, and one user's several keys each count as a
- * failure until the right one is offered: hence a generous default (30 a minute). Set with the
- * system properties {@code gerrit-proxy.sshd.maxLoginFailures}, {@code
- * gerrit-proxy.sshd.loginFailureWindowSeconds} and {@code gerrit-proxy.sshd.loginBlockSeconds};
- * {@code maxLoginFailures=0} turns the throttle off.
+ * failure until the right one is offered: hence a generous default (30 a minute). Set with
+ * {@code [sshd] maxLoginFailures}, {@code loginFailureWindow} and {@code loginBlock};
+ * {@code maxLoginFailures = 0} turns the throttle off.
  */
 public final class LoginThrottle {
   private static final Logger log = LoggerFactory.getLogger(LoginThrottle.class);
 
-  public static final int DEFAULT_MAX_FAILURES = 30;
-  public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(1);
-  public static final Duration DEFAULT_BLOCK = Duration.ofMinutes(1);
+  /**
+   * How many failed logins from one address, within which window, block it for how long.
+   *
+   * @param maxFailures 0 turns the throttle off
+   */
+  public record Settings(int maxFailures, Duration window, Duration block) {
+    public static final Settings DEFAULTS =
+        new Settings(30, Duration.ofMinutes(1), Duration.ofMinutes(1));
+
+    public Settings {
+      if (maxFailures < 0) {
+        throw new IllegalArgumentException(
+            "maxFailures must be 0 (off) or more, not " + maxFailures);
+      }
+      Objects.requireNonNull(window, "window");
+      Objects.requireNonNull(block, "block");
+    }
+  }
+
   /** Addresses tracked at most: a flood from many addresses cannot exhaust the heap. */
   private static final long MAX_ADDRESSES = 100_000;
 
@@ -57,15 +72,10 @@ public final class LoginThrottle {
         .build();
   }
 
-  /** The throttle as the system properties (or the defaults) say. */
-  public static LoginThrottle fromSystemProperties() {
+  /** The throttle as configured, on the system clock. */
+  public static LoginThrottle of(Settings settings) {
     return new LoginThrottle(
-        Integer.getInteger("gerrit-proxy.sshd.maxLoginFailures", DEFAULT_MAX_FAILURES),
-        Duration.ofSeconds(Long.getLong("gerrit-proxy.sshd.loginFailureWindowSeconds",
-            DEFAULT_WINDOW.toSeconds())),
-        Duration.ofSeconds(Long.getLong("gerrit-proxy.sshd.loginBlockSeconds",
-            DEFAULT_BLOCK.toSeconds())),
-        Ticker.systemTicker());
+        settings.maxFailures(), settings.window(), settings.block(), Ticker.systemTicker());
   }
 
   /** True while {@code address} is refused. */

@@ -176,7 +176,7 @@ final class ProxiedCommand implements Command {
     Future<?> stderr = ctx.threads().submit(() -> copy(running.getInvertedErr(), err, null));
 
     String endedBecause = null;
-    boolean watchMaster = c.masterOnly() && c.label().equals("gerrit stream-events");
+    boolean watchMaster = c.followsTheMaster();
     // The node's stdout ends (EOF) before its exit status and close: drain it first, so nothing
     // it wrote is lost to the close.
     while (!awaitFor(stdout, MASTER_CHECK_MILLIS)) {

@@ -103,7 +103,7 @@ public final class SshFrontend implements AutoCloseable {
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
       SshObserver observer, AccountKeySource keySource) {
-    this(settings, snapshot, observer, keySource, LoginThrottle.fromSystemProperties());
+    this(settings, snapshot, observer, keySource, LoginThrottle.of(settings.loginThrottle()));
   }
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
@@ -118,7 +118,7 @@ public final class SshFrontend implements AutoCloseable {
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
       SshObserver observer, ReadYourWrites readYourWrites) {
     this(settings, snapshot, observer, keySource(settings, snapshot),
-        LoginThrottle.fromSystemProperties(), readYourWrites);
+        LoginThrottle.of(settings.loginThrottle()), readYourWrites);
   }
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,

@@ -13,6 +13,7 @@ import org.gerritproxy.routing.Endpoint;
  *
  * @param accountsUser with {@code accountsPassword}: the account asked for users' keys; without
  *     it nobody can log in (fail closed)
+ * @param loginThrottle how many failed logins block a client address, and for how long
  */
 public record SshFrontendSettings(
     Endpoint listenAddress,
@@ -21,6 +22,7 @@ public record SshFrontendSettings(
     Optional<String> accountsUser,
     Optional<String> accountsPassword,
     KeyCacheSettings keyCache,
+    LoginThrottle.Settings loginThrottle,
     Duration loginGraceTime,
     Duration idleTimeout,
     Duration keepAlive,
@@ -34,6 +36,7 @@ public record SshFrontendSettings(
     Objects.requireNonNull(accountsUser, "accountsUser");
     Objects.requireNonNull(accountsPassword, "accountsPassword");
     Objects.requireNonNull(keyCache, "keyCache");
+    Objects.requireNonNull(loginThrottle, "loginThrottle");
     Objects.requireNonNull(proxyName, "proxyName");
   }
 
@@ -41,7 +44,7 @@ public record SshFrontendSettings(
   public static SshFrontendSettings of(Endpoint listenAddress, List<Path> hostKeys, Path peerKey,
       Optional<String> accountsUser, Optional<String> accountsPassword, String proxyName) {
     return new SshFrontendSettings(listenAddress, hostKeys, peerKey, accountsUser, accountsPassword,
-        KeyCacheSettings.DEFAULTS, Duration.ofMinutes(2), Duration.ofMinutes(10),
+        KeyCacheSettings.DEFAULTS, LoginThrottle.Settings.DEFAULTS, Duration.ofMinutes(2), Duration.ofMinutes(10),
         Duration.ofSeconds(30), Duration.ofSeconds(5), proxyName);
   }
 
@@ -49,7 +52,30 @@ public record SshFrontendSettings(
   public SshFrontendSettings withKeyCacheTtl(Duration ttl) {
     return new SshFrontendSettings(listenAddress, hostKeys, peerKey, accountsUser, accountsPassword,
         new KeyCacheSettings(ttl, keyCache.missTtl(), keyCache.grace(), keyCache.maxUsers()),
-        loginGraceTime, idleTimeout, keepAlive, connectTimeout, proxyName);
+        loginThrottle, loginGraceTime, idleTimeout, keepAlive, connectTimeout, proxyName);
+  }
+
+  /** These settings with another login throttle. */
+  public SshFrontendSettings withLoginThrottle(LoginThrottle.Settings throttle) {
+    return new SshFrontendSettings(listenAddress, hostKeys, peerKey, accountsUser, accountsPassword,
+        keyCache, throttle, loginGraceTime, idleTimeout, keepAlive, connectTimeout, proxyName);
+  }
+
+  /** These settings for a proxy of another name. */
+  public SshFrontendSettings withProxyName(String name) {
+    return new SshFrontendSettings(listenAddress, hostKeys, peerKey, accountsUser, accountsPassword,
+        keyCache, loginThrottle, loginGraceTime, idleTimeout, keepAlive, connectTimeout, name);
+  }
+
+  /** Every setting, the password masked: these settings are logged and shown on /health. */
+  @Override
+  public String toString() {
+    return "SshFrontendSettings[listenAddress=" + listenAddress + ", hostKeys=" + hostKeys
+        + ", peerKey=" + peerKey + ", accountsUser=" + accountsUser + ", accountsPassword="
+        + accountsPassword.map(p -> "********") + ", keyCache=" + keyCache + ", loginThrottle="
+        + loginThrottle + ", loginGraceTime=" + loginGraceTime + ", idleTimeout=" + idleTimeout
+        + ", keepAlive=" + keepAlive + ", connectTimeout=" + connectTimeout + ", proxyName="
+        + proxyName + "]";
   }
 
   /**

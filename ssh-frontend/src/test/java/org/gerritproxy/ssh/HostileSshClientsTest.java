@@ -91,6 +91,7 @@ class HostileSshClientsTest {
     SshFrontendSettings settings = new SshFrontendSettings(new Endpoint("127.0.0.1", 0),
         List.of(dir.resolve("host_key")), dir.resolve("peer_key"), Optional.of("admin"),
         Optional.of("secret"), SshFrontendSettings.KeyCacheSettings.DEFAULTS,
+        LoginThrottle.Settings.DEFAULTS,
         loginGrace, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(2), "test");
     AccountKeySource gerrit = user -> user.equals("alice")
         ? Optional.of(List.of(alice.getPublic())) : Optional.empty();

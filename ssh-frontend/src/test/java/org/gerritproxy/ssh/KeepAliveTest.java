@@ -38,6 +38,7 @@ class KeepAliveTest {
     SshFrontendSettings settings = new SshFrontendSettings(new Endpoint("127.0.0.1", 0),
         List.of(dir.resolve("host_key")), dir.resolve("peer_key"), Optional.of("admin"),
         Optional.of("secret"), SshFrontendSettings.KeyCacheSettings.DEFAULTS,
+        LoginThrottle.Settings.DEFAULTS,
         Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofMillis(300),
         Duration.ofSeconds(2), "test");
     AccountKeySource gerrit = user -> user.equals("alice")

@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -212,17 +211,5 @@ public final class AdminServer implements AutoCloseable {
 
   private static Response notAllowed(String allowed) {
     return text(405, "Method not allowed here; use " + allowed + ".");
-  }
-
-  /** True when the address is loopback, where the admin listener may go without a token. */
-  public static boolean isLoopback(Endpoint endpoint) {
-    if (endpoint.isWildcard()) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(endpoint.host()).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
   }
 }

@@ -1,11 +1,10 @@
 package org.gerritproxy.core.config;
 
+import static org.gerritproxy.core.config.ConfigSchema.*;
+
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,14 +13,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.gerritproxy.core.config.ConfigSource.Value;
 import org.gerritproxy.core.config.ProxyConfig.Accounts;
 import org.gerritproxy.core.config.ProxyConfig.Admin;
@@ -29,9 +25,7 @@ import org.gerritproxy.core.config.ProxyConfig.Backdoor;
 import org.gerritproxy.core.config.ProxyConfig.BackdoorType;
 import org.gerritproxy.core.config.ProxyConfig.Election;
 import org.gerritproxy.core.config.ProxyConfig.Health;
-import org.gerritproxy.core.config.ProxyConfig.Httpd;
-import org.gerritproxy.core.config.ProxyConfig.Sshd;
-import org.gerritproxy.core.config.ProxyConfig.Tls;
+import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Endpoint;
@@ -39,32 +33,21 @@ import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.RoutingSettings;
 import org.gerritproxy.routing.RoutingTable;
 import org.gerritproxy.routing.WritesMode;
+import org.gerritproxy.ssh.LoginThrottle;
 import org.gerritproxy.ssh.SshFrontendSettings;
 
 /**
  * Turns the parsed proxy.config (and secure.config) into a {@link ProxyConfig}, reporting every
  * problem it meets with the line to blame. One instance reads one load.
  *
- * <p>Each field is read by a helper that returns the value, its default when the key is absent, or
- * null when the value is wrong (the problem is reported then). A section whose fields are not all
+ * <p>Each key is declared in {@link ConfigSchema}; {@link #field} returns its value, its default
+ * when the key is absent, or null when the value is wrong (the problem is reported then). What is
+ * written here beside the schema is the rules between keys. A section whose fields are not all
  * valid yields null; the config is built only when nothing at all was reported.
  */
 final class ConfigReader {
 
   private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-
-  static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
-  // The SSH frontend's own default, so that a config without the key behaves as before.
-  static final Duration DEFAULT_KEY_CACHE_TTL =
-      SshFrontendSettings.KeyCacheSettings.DEFAULTS.ttl();
-  static final String DEFAULT_HTTP_LISTEN = "*:8080";
-  static final String DEFAULT_SSH_LISTEN = "*:29418";
-  static final String DEFAULT_ADMIN_LISTEN = "127.0.0.1:8090";
-  static final String DEFAULT_HOST_KEY = "etc/ssh_host_ed25519_key";
-  static final String DEFAULT_PEER_KEY = "etc/peer_key";
-  static final String DEFAULT_NODE_HEADER = "X-Gerrit-Proxy-Node";
-  static final String DEFAULT_HEALTH_PATH = "/config/server/version";
 
   private final ConfigSource main;
   private final ConfigSource secure; // null when there is no secure.config
@@ -89,10 +72,10 @@ final class ConfigReader {
       checkStructure(secure, true);
     }
     ProxyConfig.Proxy proxy = proxy();
-    Httpd httpd = httpd();
-    Sshd sshd = sshd();
-    Admin admin = admin();
     Accounts accounts = accounts();
+    HttpFrontendSettings httpd = httpd(proxy);
+    SshFrontendSettings sshd = sshd(proxy, accounts);
+    Admin admin = admin();
     List<Node> nodes = nodes();
     RoutingSettings routing = routing();
     Election election = election(nodes);
@@ -151,7 +134,7 @@ final class ConfigReader {
                 + " on the same line is ignored by git-config"
                 + " parsers: put it on a line of its own below the header.");
       }
-      Optional<KnownKeys.Section> spec = KnownKeys.section(h.section());
+      Optional<ConfigSchema.Section> spec = ConfigSchema.section(h.section());
       if (spec.isEmpty()) {
         if (reportedSections.add(h.section())) {
           problem(
@@ -160,11 +143,11 @@ final class ConfigReader {
               "unknown section ["
                   + h.section()
                   + "]"
-                  + KnownKeys.closest(h.section(), KnownKeys.sectionNames())
+                  + ConfigSchema.closest(h.section(), ConfigSchema.sectionNames())
                       .map(s -> "; did you mean [" + s + "]?")
                       .orElse(
                           "; the sections are "
-                              + String.join(", ", KnownKeys.sectionNames())
+                              + String.join(", ", ConfigSchema.sectionNames())
                               + "."));
         }
       } else if (spec.get().named() && h.subsection() == null) {
@@ -195,12 +178,12 @@ final class ConfigReader {
     }
     Map<String, Integer> seen = new HashMap<>();
     for (LineIndex.Entry e : source.index().entries()) {
-      Optional<KnownKeys.Section> spec = KnownKeys.section(e.section());
+      Optional<ConfigSchema.Section> spec = ConfigSchema.section(e.section());
       if (spec.isEmpty() || spec.get().named() != (e.subsection() != null)) {
         continue; // the header was reported
       }
       String shownSection = shown(e.section(), e.subsection());
-      Optional<KnownKeys.Key> key = spec.get().key(e.name());
+      Optional<ConfigSchema.Key<?>> key = spec.get().key(e.name());
       if (key.isEmpty()) {
         problem(source, e.line(), unknownKey(e.name(), spec.get(), shownSection));
         continue;
@@ -236,13 +219,13 @@ final class ConfigReader {
     }
   }
 
-  private static String unknownKey(String name, KnownKeys.Section spec, String shownSection) {
+  private static String unknownKey(String name, ConfigSchema.Section spec, String shownSection) {
     String what = "unknown key '" + name + "' in " + shownSection;
-    Optional<String> near = KnownKeys.closest(name, spec.keyNames());
+    Optional<String> near = ConfigSchema.closest(name, spec.keyNames());
     if (near.isPresent()) {
       return what + "; did you mean '" + near.get() + "'?";
     }
-    List<String> elsewhere = KnownKeys.sectionsWithKey(name, spec.name());
+    List<String> elsewhere = ConfigSchema.sectionsWithKey(name, spec.name());
     if (!elsewhere.isEmpty()) {
       return what + "; " + name + " belongs in [" + String.join("] or [", elsewhere) + "].";
     }
@@ -257,28 +240,19 @@ final class ConfigReader {
   // ---------------------------------------------------------------- sections
 
   private ProxyConfig.Proxy proxy() {
-    // "" stands for "not set" here: the host name is looked up only when needed.
-    String name = field("proxy", null, "name", ConfigReader::nonBlank, "");
-    if ("".equals(name)) {
-      name = hostName();
-    }
-    Duration shutdown =
-        field("proxy", null, "shutdownTimeout", ConfigReader::duration, DEFAULT_SHUTDOWN_TIMEOUT);
+    // The host name is looked up only when the name is not set.
+    String name = isSet(PROXY_NAME) ? field(PROXY_NAME) : hostName();
+    Duration shutdown = field(PROXY_SHUTDOWN_TIMEOUT);
     return allValid(name, shutdown) ? new ProxyConfig.Proxy(name, shutdown) : null;
   }
 
-  private Httpd httpd() {
-    Endpoint listen =
-        field(
-            "httpd",
-            null,
-            "listenAddress",
-            ConfigReader::listenAddress,
-            Endpoint.parse(DEFAULT_HTTP_LISTEN));
-    Optional<Value> cert = value("httpd", null, "sslCertificate");
-    Optional<Value> key = value("httpd", null, "sslKey");
-    Path certPath = field("httpd", null, "sslCertificate", this::existingFile, Path.of(""));
-    Path keyPath = field("httpd", null, "sslKey", this::existingFile, Path.of(""));
+  /** {@code [httpd]}; {@code proxy} is null when that section is wrong. */
+  private HttpFrontendSettings httpd(ProxyConfig.Proxy proxy) {
+    Endpoint listen = field(HTTPD_LISTEN);
+    Optional<Value> cert = value(HTTPD_SSL_CERTIFICATE, null);
+    Optional<Value> key = value(HTTPD_SSL_KEY, null);
+    Path certPath = field(HTTPD_SSL_CERTIFICATE);
+    Path keyPath = field(HTTPD_SSL_KEY);
     boolean tlsValid = true;
     if (cert.isPresent() != key.isPresent()) {
       Value set = cert.orElseGet(key::get);
@@ -292,64 +266,47 @@ final class ConfigReader {
               + " neither.");
       tlsValid = false;
     }
-    Long maxHeader = field("httpd", null, "maxHeaderSize", ConfigReader::headerSize, 32L * 1024);
-    Duration headerTimeout =
-        field(
-            "httpd", null, "headerTimeout", ConfigReader::positiveDuration, Duration.ofSeconds(10));
-    Duration idleTimeout =
-        field("httpd", null, "idleTimeout", ConfigReader::positiveDuration, Duration.ofMinutes(5));
-    Duration connectTimeout =
-        field(
-            "httpd", null, "connectTimeout", ConfigReader::positiveDuration, Duration.ofSeconds(5));
-    String nodeHeader =
-        field("httpd", null, "nodeHeader", ConfigReader::headerName, DEFAULT_NODE_HEADER, true);
+    Integer maxHeader = field(HTTPD_MAX_HEADER_SIZE);
+    Duration headerTimeout = field(HTTPD_HEADER_TIMEOUT);
+    Duration idleTimeout = field(HTTPD_IDLE_TIMEOUT);
+    Duration connectTimeout = field(HTTPD_CONNECT_TIMEOUT);
+    String nodeHeader = field(HTTPD_NODE_HEADER);
     if (!tlsValid
-        || !allValid(
-            listen,
-            certPath,
-            keyPath,
-            maxHeader,
-            headerTimeout,
-            idleTimeout,
-            connectTimeout,
-            nodeHeader)) {
+        || !allValid(listen, maxHeader, headerTimeout, idleTimeout, connectTimeout, nodeHeader)
+        || (cert.isPresent() && (certPath == null || keyPath == null))
+        || proxy == null) {
       return null;
     }
-    Optional<Tls> tls =
-        cert.isPresent() ? Optional.of(new Tls(certPath, keyPath)) : Optional.empty();
-    return new Httpd(
+    return new HttpFrontendSettings(
         listen,
-        tls,
-        maxHeader.intValue(),
+        Optional.ofNullable(certPath),
+        Optional.ofNullable(keyPath),
+        maxHeader,
         headerTimeout,
         idleTimeout,
+        nodeHeader.isEmpty() ? Optional.empty() : Optional.of(nodeHeader),
         connectTimeout,
-        nodeHeader.isEmpty() ? Optional.empty() : Optional.of(nodeHeader));
+        proxy.name());
   }
 
-  private Sshd sshd() {
-    Endpoint listen =
-        field(
-            "sshd",
-            null,
-            "listenAddress",
-            ConfigReader::listenAddress,
-            Endpoint.parse(DEFAULT_SSH_LISTEN));
+  /** {@code [sshd]}, with the account it reads users' keys as; null when any of them is wrong. */
+  private SshFrontendSettings sshd(ProxyConfig.Proxy proxy, Accounts accounts) {
+    Endpoint listen = field(SSHD_LISTEN);
     List<Path> hostKeys = new ArrayList<>();
     boolean valid = true;
-    List<Value> given = main.values("sshd", null, "hostKey");
+    List<Value> given = main.values("sshd", null, SSHD_HOST_KEY.name());
     for (Value v : given) {
       if (v.text().isBlank()) {
         problem(
             v,
             "[sshd] hostKey is empty: write hostKey = PATH, or remove the line to get the"
                 + " default ("
-                + DEFAULT_HOST_KEY
+                + SSHD_HOST_KEY.defaultText()
                 + ").");
         valid = false;
         continue;
       }
-      Path p = parse(v, "[sshd] hostKey", this::path);
+      Path p = parse(v, "[sshd] hostKey", SSHD_HOST_KEY.type());
       if (p == null) {
         valid = false;
       } else {
@@ -357,30 +314,39 @@ final class ConfigReader {
       }
     }
     if (given.isEmpty()) {
-      hostKeys.add(directory.resolve(DEFAULT_HOST_KEY).normalize());
+      hostKeys.add(defaultOf(SSHD_HOST_KEY));
     }
-    Path peerKey =
-        field("sshd", null, "peerKey", this::path, directory.resolve(DEFAULT_PEER_KEY).normalize());
-    Duration keyCacheTtl =
-        field("sshd", null, "keyCacheTtl", ConfigReader::positiveDuration, DEFAULT_KEY_CACHE_TTL);
-    return valid && allValid(listen, peerKey, keyCacheTtl)
-        ? new Sshd(listen, hostKeys, peerKey, keyCacheTtl)
-        : null;
+    Path peerKey = field(SSHD_PEER_KEY);
+    Duration keyCacheTtl = field(SSHD_KEY_CACHE_TTL);
+    Integer maxLoginFailures = field(SSHD_MAX_LOGIN_FAILURES);
+    Duration loginFailureWindow = field(SSHD_LOGIN_FAILURE_WINDOW);
+    Duration loginBlock = field(SSHD_LOGIN_BLOCK);
+    if (!valid
+        || !allValid(
+            listen, peerKey, keyCacheTtl, maxLoginFailures, loginFailureWindow, loginBlock)
+        || proxy == null
+        || accounts == null) {
+      return null;
+    }
+    return SshFrontendSettings.of(
+            listen,
+            hostKeys,
+            peerKey,
+            accounts.user(),
+            accounts.password().map(Secret::reveal),
+            proxy.name())
+        .withKeyCacheTtl(keyCacheTtl)
+        .withLoginThrottle(
+            new LoginThrottle.Settings(maxLoginFailures, loginFailureWindow, loginBlock));
   }
 
   private Admin admin() {
-    Endpoint listen =
-        field(
-            "admin",
-            null,
-            "listenAddress",
-            ConfigReader::listenAddress,
-            Endpoint.parse(DEFAULT_ADMIN_LISTEN));
-    String token = field("admin", null, "token", ConfigReader::nonBlank, null);
-    if (listen == null || (token == null && isSet("admin", null, "token"))) {
+    Endpoint listen = field(ADMIN_LISTEN);
+    Secret token = field(ADMIN_TOKEN);
+    if (listen == null || (token == null && isSet(ADMIN_TOKEN))) {
       return null;
     }
-    if (token == null && !isLoopback(listen)) {
+    if (token == null && !listen.isLoopback()) {
       problem(
           "admin",
           null,
@@ -392,14 +358,14 @@ final class ConfigReader {
               + " 127.0.0.1.");
       return null;
     }
-    return new Admin(listen, Optional.ofNullable(token).map(Secret::of));
+    return new Admin(listen, Optional.ofNullable(token));
   }
 
   private Accounts accounts() {
-    String user = field("accounts", null, "user", ConfigReader::nonBlank, null);
-    String password = field("accounts", null, "password", ConfigReader::nonBlank, null);
-    boolean userSet = isSet("accounts", null, "user");
-    boolean passwordSet = isSet("accounts", null, "password");
+    String user = field(ACCOUNTS_USER);
+    Secret password = field(ACCOUNTS_PASSWORD);
+    boolean userSet = isSet(ACCOUNTS_USER);
+    boolean passwordSet = isSet(ACCOUNTS_PASSWORD);
     if (userSet && !passwordSet) {
       problem(
           "accounts",
@@ -421,7 +387,7 @@ final class ConfigReader {
     if ((userSet && user == null) || (passwordSet && password == null)) {
       return null;
     }
-    return new Accounts(Optional.ofNullable(user), Optional.ofNullable(password).map(Secret::of));
+    return new Accounts(Optional.ofNullable(user), Optional.ofNullable(password));
   }
 
   /** The valid nodes, in file order; the invalid ones are reported. */
@@ -452,23 +418,19 @@ final class ConfigReader {
       }
       URI http =
           required(
-              "node",
+              NODE_HTTP,
               name,
-              "http",
-              ConfigReader::nodeUrl,
               shown
                   + " has no http: add http = http://HOST:8080, the base URL of that node's"
                   + " Gerrit.");
       Endpoint ssh =
           required(
-              "node",
+              NODE_SSH,
               name,
-              "ssh",
-              ConfigReader::nodeEndpoint,
               shown + " has no ssh: add ssh = HOST:29418, that node's Gerrit SSH daemon.");
-      Integer priority = field("node", name, "priority", ConfigReader::integer, 0);
-      Integer weight = field("node", name, "weight", ConfigReader::weight, 1);
-      AdminState state = field("node", name, "state", oneOf(AdminState.class), AdminState.ACTIVE);
+      Integer priority = field(NODE_PRIORITY, name);
+      Integer weight = field(NODE_WEIGHT, name);
+      AdminState state = field(NODE_STATE, name);
       if (http != null) {
         String other = byHttp.putIfAbsent(http, name);
         if (other != null) {
@@ -519,25 +481,23 @@ final class ConfigReader {
   }
 
   private RoutingSettings routing() {
-    WritesMode writes =
-        field("routing", null, "writes", oneOf(WritesMode.class), WritesMode.MASTER);
-    Duration ryw =
-        field("routing", null, "readYourWrites", ConfigReader::duration, Duration.ofSeconds(10));
+    WritesMode writes = field(ROUTING_WRITES);
+    Duration ryw = field(ROUTING_READ_YOUR_WRITES);
     return allValid(writes, ryw) ? new RoutingSettings(writes, ryw) : null;
   }
 
   private Election election(List<Node> validNodes) {
-    ElectionMode mode =
-        field("election", null, "mode", oneOf(ElectionMode.class), ElectionMode.LOCAL);
-    String master = field("election", null, "master", ConfigReader::nonBlank, null);
-    String zookeeper = field("election", null, "zookeeper", ConfigReader::zookeeper, null);
-    Boolean failback = field("election", null, "failback", BOOL, false);
-    String onFailover = field("election", null, "onFailover", ConfigReader::nonBlank, null);
+    ElectionMode mode = field(ELECTION_MODE);
+    String master = field(ELECTION_MASTER);
+    String zookeeper = field(ELECTION_ZOOKEEPER);
+    Boolean failback = field(ELECTION_FAILBACK);
+    String onFailover = field(ELECTION_ON_FAILOVER);
+    Duration sessionTimeout = field(ELECTION_ZOOKEEPER_SESSION_TIMEOUT);
     boolean valid =
-        allValid(mode, failback)
-            && setValid(master, "election", "master")
-            && setValid(zookeeper, "election", "zookeeper")
-            && setValid(onFailover, "election", "onFailover");
+        allValid(mode, failback, sessionTimeout)
+            && setValid(master, ELECTION_MASTER)
+            && setValid(zookeeper, ELECTION_ZOOKEEPER)
+            && setValid(onFailover, ELECTION_ON_FAILOVER);
     if (mode == null) {
       return null; // which keys belong depends on the mode
     }
@@ -562,7 +522,7 @@ final class ConfigReader {
             "[election] master = "
                 + master
                 + " names no node"
-                + KnownKeys.closest(master, declared)
+                + ConfigSchema.closest(master, declared)
                     .map(n -> "; did you mean " + n + "?")
                     .orElse(
                         declared.isEmpty()
@@ -622,39 +582,35 @@ final class ConfigReader {
         Optional.ofNullable(master),
         Optional.ofNullable(zookeeper),
         failback,
-        Optional.ofNullable(onFailover));
+        Optional.ofNullable(onFailover),
+        sessionTimeout);
   }
 
   private Health health() {
-    Duration interval =
-        field("health", null, "interval", ConfigReader::positiveDuration, Duration.ofSeconds(1));
-    Duration timeout =
-        field("health", null, "timeout", ConfigReader::positiveDuration, Duration.ofSeconds(2));
-    Integer fall = field("health", null, "fall", ConfigReader::count, 3);
-    Integer rise = field("health", null, "rise", ConfigReader::count, 2);
-    Integer trafficFall = field("health", null, "trafficFall", ConfigReader::count, 3);
-    String path = field("health", null, "path", ConfigReader::httpPath, DEFAULT_HEALTH_PATH);
+    Duration interval = field(HEALTH_INTERVAL);
+    Duration timeout = field(HEALTH_TIMEOUT);
+    Integer fall = field(HEALTH_FALL);
+    Integer rise = field(HEALTH_RISE);
+    Integer trafficFall = field(HEALTH_TRAFFIC_FALL);
+    String path = field(HEALTH_PATH);
     return allValid(interval, timeout, fall, rise, trafficFall, path)
         ? new Health(interval, timeout, fall, rise, trafficFall, path)
         : null;
   }
 
   private Backdoor backdoor() {
-    BackdoorType type =
-        field("backdoor", null, "type", oneOf(BackdoorType.class), BackdoorType.NONE);
-    String url = field("backdoor", null, "url", ConfigReader::jdbcUrl, null);
-    String user = field("backdoor", null, "user", ConfigReader::nonBlank, null);
-    String password = field("backdoor", null, "password", ConfigReader::nonBlank, null);
-    Path repository = field("backdoor", null, "repository", this::path, null);
-    Duration staleAfter =
-        field(
-            "backdoor", null, "staleAfter", ConfigReader::positiveDuration, Duration.ofSeconds(5));
+    BackdoorType type = field(BACKDOOR_TYPE);
+    String url = field(BACKDOOR_URL);
+    String user = field(BACKDOOR_USER);
+    Secret password = field(BACKDOOR_PASSWORD);
+    Path repository = field(BACKDOOR_REPOSITORY);
+    Duration staleAfter = field(BACKDOOR_STALE_AFTER);
     boolean valid =
         allValid(type, staleAfter)
-            && setValid(url, "backdoor", "url")
-            && setValid(user, "backdoor", "user")
-            && setValid(password, "backdoor", "password")
-            && setValid(repository, "backdoor", "repository");
+            && setValid(url, BACKDOOR_URL)
+            && setValid(user, BACKDOOR_USER)
+            && setValid(password, BACKDOOR_PASSWORD)
+            && setValid(repository, BACKDOOR_REPOSITORY);
     if (type == null) {
       return null;
     }
@@ -713,17 +669,17 @@ final class ConfigReader {
         type,
         Optional.ofNullable(url),
         Optional.ofNullable(user),
-        Optional.ofNullable(password).map(Secret::of),
+        Optional.ofNullable(password),
         Optional.ofNullable(repository),
         staleAfter);
   }
 
   /** Two listeners on one port of one address cannot both bind. */
-  private void checkPortsApart(Httpd httpd, Sshd sshd, Admin admin) {
+  private void checkPortsApart(HttpFrontendSettings httpd, SshFrontendSettings sshd, Admin admin) {
     record Listener(String section, Endpoint at) {}
     List<Listener> listeners = new ArrayList<>();
     if (httpd != null) {
-      listeners.add(new Listener("httpd", httpd.listenAddress()));
+      listeners.add(new Listener("httpd", httpd.listen()));
     }
     if (sshd != null) {
       listeners.add(new Listener("sshd", sshd.listenAddress()));
@@ -766,7 +722,7 @@ final class ConfigReader {
 
   /** The value in force: secure.config's for a secret it holds, else the last one written. */
   private Optional<Value> value(String section, String subsection, String key) {
-    if (secure != null && KnownKeys.isSecret(section, key)) {
+    if (secure != null && ConfigSchema.isSecret(section, key)) {
       List<Value> values = secure.values(section, subsection, key);
       if (!values.isEmpty()) {
         return Optional.of(values.get(values.size() - 1));
@@ -776,61 +732,66 @@ final class ConfigReader {
     return values.isEmpty() ? Optional.empty() : Optional.of(values.get(values.size() - 1));
   }
 
+  private Optional<Value> value(ConfigSchema.Key<?> key, String subsection) {
+    return value(key.section(), subsection, key.name());
+  }
+
   private boolean isSet(String section, String subsection, String key) {
     return value(section, subsection, key).isPresent();
   }
 
-  private <T> T field(
-      String section, String subsection, String key, Function<String, T> parser, T absent) {
-    return field(section, subsection, key, parser, absent, false);
+  private boolean isSet(ConfigSchema.Key<?> key) {
+    return value(key, null).isPresent();
+  }
+
+  private <T> T field(ConfigSchema.Key<T> key) {
+    return field(key, null);
   }
 
   /**
-   * The parsed value, {@code absent} when the key is not set, or null when it is wrong (then
-   * reported). An empty value is wrong unless {@code emptyAllowed}; a key written alone, without
-   * {@code =}, reads as {@code true} (git's convention for booleans).
+   * The parsed value, the key's default when it is not set (null when it has none), or null when
+   * it is wrong (then reported). An empty value is wrong unless the key allows it; a key written
+   * alone, without {@code =}, reads as {@code true} (git's convention for booleans).
    */
-  private <T> T field(
-      String section,
-      String subsection,
-      String key,
-      Function<String, T> parser,
-      T absent,
-      boolean emptyAllowed) {
-    Optional<Value> v = value(section, subsection, key);
+  private <T> T field(ConfigSchema.Key<T> key, String subsection) {
+    Optional<Value> v = value(key, subsection);
     if (v.isEmpty()) {
-      return absent;
+      return defaultOf(key);
     }
-    String where = shown(section, subsection) + " " + canonical(section, key);
-    if (v.get().bare() && parser == BOOL) {
+    String where = shown(key.section(), subsection) + " " + key.name();
+    if (v.get().bare() && key.type() == ValueType.BOOLEAN) {
       v = Optional.of(new Value(v.get().source(), "true", v.get().line(), true));
     } else if (v.get().bare()) {
-      problem(v.get(), where + " has no value: write " + canonical(section, key) + " = VALUE.");
+      problem(v.get(), where + " has no value: write " + key.name() + " = VALUE.");
       return null;
-    } else if (v.get().text().isBlank() && !emptyAllowed) {
+    } else if (v.get().text().isBlank() && !key.emptyAllowed()) {
       problem(
           v.get(),
           where
               + " is empty: give it a value"
-              + (absent != null ? ", or remove the line to get the default." : "."));
+              + (key.defaultsWhenUnset() ? ", or remove the line to get the default." : "."));
       return null;
     }
-    return parse(v.get(), where, parser);
+    return parse(v.get(), where, key.type());
+  }
+
+  /** The key's default, read as if written in the file; null when it has none. */
+  private <T> T defaultOf(ConfigSchema.Key<T> key) {
+    return key.hasDefault() ? key.type().read(key.defaultText(), directory) : null;
   }
 
   /** Like {@link #field} for a key that must be set; {@code missing} says what to add. */
-  private <T> T required(
-      String section, String subsection, String key, Function<String, T> parser, String missing) {
-    if (!isSet(section, subsection, key)) {
-      problem(main, main.headerLine(section, subsection), missing);
+  private <T> T required(ConfigSchema.Key<T> key, String subsection, String missing) {
+    if (!isSet(key.section(), subsection, key.name())) {
+      problem(main, main.headerLine(key.section(), subsection), missing);
       return null;
     }
-    return field(section, subsection, key, parser, null);
+    return field(key, subsection);
   }
 
-  private <T> T parse(Value v, String where, Function<String, T> parser) {
+  private <T> T parse(Value v, String where, ValueType<T> type) {
     try {
-      return parser.apply(v.text());
+      return type.read(v.text(), directory);
     } catch (IllegalArgumentException e) {
       problem(v, where + ": " + e.getMessage());
       return null;
@@ -838,251 +799,15 @@ final class ConfigReader {
   }
 
   /** An optional key: valid when absent, or when set and parsed. */
-  private boolean setValid(Object parsed, String section, String key) {
-    return parsed != null || !isSet(section, null, key);
+  private boolean setValid(Object parsed, ConfigSchema.Key<?> key) {
+    return parsed != null || !isSet(key);
   }
 
   private static boolean allValid(Object... values) {
     return Arrays.stream(values).allMatch(Objects::nonNull);
   }
 
-  // ---------------------------------------------------------------- parsers
-  // Each throws IllegalArgumentException with a sentence saying what to write instead.
-
-  private static String nonBlank(String text) {
-    return text.strip();
-  }
-
-  private static Duration duration(String text) {
-    return Durations.parse(text);
-  }
-
-  private static Duration positiveDuration(String text) {
-    Duration d = Durations.parse(text);
-    if (d.isZero()) {
-      throw new IllegalArgumentException("must be longer than 0: write it like 500ms, 2s or 5m");
-    }
-    return d;
-  }
-
-  private static Long headerSize(String text) {
-    long size = Sizes.parse(text);
-    if (size < 1024 || size > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(
-          "'" + text + "' is outside 1k..2047m: write a size like 32k");
-    }
-    return size;
-  }
-
-  private static Integer integer(String text) {
-    try {
-      return Integer.parseInt(text.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a whole number: write it like 100");
-    }
-  }
-
-  private static Integer weight(String text) {
-    int w = integer(text);
-    if (w < 1) {
-      throw new IllegalArgumentException(
-          "must be at least 1, not "
-              + w
-              + ": to take a node out of reads, set state = drain or"
-              + " disabled");
-    }
-    return w;
-  }
-
-  private static Integer count(String text) {
-    int n = integer(text);
-    if (n < 1) {
-      throw new IllegalArgumentException("must be at least 1, not " + n);
-    }
-    return n;
-  }
-
-  private static final Function<String, Boolean> BOOL = ConfigReader::bool;
-
-  private static Boolean bool(String text) {
-    switch (text.strip().toLowerCase(Locale.ROOT)) {
-      case "true":
-      case "yes":
-      case "on":
-      case "1":
-        return true;
-      case "false":
-      case "no":
-      case "off":
-      case "0":
-        return false;
-      default:
-        throw new IllegalArgumentException("'" + text + "' is not a boolean: write true or false");
-    }
-  }
-
-  private static <E extends Enum<E>> Function<String, E> oneOf(Class<E> type) {
-    return text -> {
-      List<String> allowed =
-          Arrays.stream(type.getEnumConstants()).map(ConfigReader::lower).toList();
-      for (E e : type.getEnumConstants()) {
-        if (e.name().equalsIgnoreCase(text.strip())) {
-          return e;
-        }
-      }
-      throw new IllegalArgumentException(
-          "'"
-              + text
-              + "' is not allowed: write "
-              + orList(allowed)
-              + KnownKeys.closest(text.strip(), allowed)
-                  .map(s -> " (did you mean " + s + "?)")
-                  .orElse(""));
-    };
-  }
-
-  private static Endpoint listenAddress(String text) {
-    return Endpoint.parse(text);
-  }
-
-  private static Endpoint nodeEndpoint(String text) {
-    Endpoint e = Endpoint.parse(text);
-    if (e.isWildcard()) {
-      throw new IllegalArgumentException(
-          "'" + text + "': * is for listen addresses; write the node's host, like 10.0.0.1:29418");
-    }
-    if (e.port() == 0) {
-      throw new IllegalArgumentException("'" + text + "': port 0 is not a port a node listens on");
-    }
-    return e;
-  }
-
-  private static URI nodeUrl(String text) {
-    URI uri;
-    try {
-      uri = new URI(text.strip());
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(
-          "'"
-              + text
-              + "' is not a URL ("
-              + e.getReason()
-              + "): write it like http://10.0.0.1:8080");
-    }
-    String scheme = uri.getScheme();
-    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-      throw new IllegalArgumentException(
-          "'" + text + "' must start with http:// or https://, like http://10.0.0.1:8080");
-    }
-    if (uri.getHost() == null) {
-      throw new IllegalArgumentException(
-          "'" + text + "' has no host: write it like http://10.0.0.1:8080");
-    }
-    if (uri.getRawUserInfo() != null) {
-      throw new IllegalArgumentException(
-          "the URL must not carry a user or password (they would show in logs): the proxy logs"
-              + " in with [accounts] user and password");
-    }
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw new IllegalArgumentException(
-          "'" + text + "' must not have a query or fragment: write the base URL of that Gerrit");
-    }
-    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-    while (path.endsWith("/")) {
-      path = path.substring(0, path.length() - 1);
-    }
-    try {
-      return new URI(scheme.toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority() + path);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
-    }
-  }
-
-  private static String zookeeper(String text) {
-    String s = text.strip();
-    int slash = s.indexOf('/');
-    String hosts = slash < 0 ? s : s.substring(0, slash);
-    for (String host : hosts.split(",", -1)) {
-      try {
-        Endpoint e = Endpoint.parse(host);
-        if (e.isWildcard() || e.port() == 0) {
-          throw new IllegalArgumentException("not a server");
-        }
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "'"
-                + host.strip()
-                + "' is not a ZooKeeper server: write HOST:PORT[,HOST:PORT...]"
-                + " with an optional /chroot, like zk1:2181,zk2:2181,zk3:2181");
-      }
-    }
-    if (slash >= 0 && (s.endsWith("/") || s.contains("//"))) {
-      throw new IllegalArgumentException(
-          "'" + s.substring(slash) + "' is not a ZooKeeper chroot: write it like /gerrit-proxy");
-    }
-    return s;
-  }
-
-  private static String jdbcUrl(String text) {
-    String s = text.strip();
-    if (!s.regionMatches(true, 0, "jdbc:", 0, 5) || s.length() <= 5) {
-      throw new IllegalArgumentException(
-          "'" + text + "' is not a JDBC URL: write it like jdbc:postgresql://db/gerrit");
-    }
-    return s;
-  }
-
-  private static String httpPath(String text) {
-    String s = text.strip();
-    if (!s.startsWith("/")) {
-      throw new IllegalArgumentException(
-          "'" + text + "' must be an absolute path on each node, like /config/server/version");
-    }
-    return s;
-  }
-
-  private static String headerName(String text) {
-    String s = text.strip();
-    if (!s.isEmpty() && !HEADER_NAME.matcher(s).matches()) {
-      throw new IllegalArgumentException(
-          "'"
-              + text
-              + "' is not an HTTP header name: write one like X-Gerrit-Proxy-Node, or"
-              + " leave it empty to send none");
-    }
-    return s;
-  }
-
-  /** A path, relative ones read from the directory of proxy.config. */
-  private Path path(String text) {
-    try {
-      return directory.resolve(text.strip()).normalize();
-    } catch (InvalidPathException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a path: " + e.getReason());
-    }
-  }
-
-  private Path existingFile(String text) {
-    Path p = path(text);
-    if (!Files.isRegularFile(p)) {
-      throw new IllegalArgumentException(
-          p + " does not exist or is not a file (relative paths are read from " + directory + ")");
-    }
-    if (!Files.isReadable(p)) {
-      throw new IllegalArgumentException(p + " cannot be read: let the proxy's user read it");
-    }
-    return p;
-  }
-
   // ---------------------------------------------------------------- helpers
-
-  private static boolean isLoopback(Endpoint e) {
-    String h = e.host().toLowerCase(Locale.ROOT);
-    return h.equals("localhost")
-        || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")
-        || h.equals("::1")
-        || h.equals("0:0:0:0:0:0:0:1");
-  }
 
   private static String hostName() {
     try {
@@ -1092,10 +817,6 @@ final class ConfigReader {
     }
   }
 
-  private static String canonical(String section, String key) {
-    return KnownKeys.section(section).flatMap(s -> s.key(key)).map(KnownKeys.Key::name).orElse(key);
-  }
-
   static String shown(String section, String subsection) {
     return subsection == null
         ? "[" + section + "]"
@@ -1103,16 +824,7 @@ final class ConfigReader {
   }
 
   private static String lower(Enum<?> e) {
-    return e.name().toLowerCase(Locale.ROOT);
-  }
-
-  private static String orList(List<String> words) {
-    if (words.size() == 1) {
-      return words.get(0);
-    }
-    return words.subList(0, words.size() - 1).stream().collect(Collectors.joining(", "))
-        + " or "
-        + words.get(words.size() - 1);
+    return ValueType.lower(e);
   }
 
   private void problem(Value v, String message) {

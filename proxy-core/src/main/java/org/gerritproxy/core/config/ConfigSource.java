@@ -12,8 +12,8 @@ import org.eclipse.jgit.errors.ConfigInvalidException;
 import org.eclipse.jgit.lib.Config;
 
 /**
- * One configuration file read and parsed: its JGit {@link Config} for values, its {@link LineIndex}
- * for lines.
+ * One configuration file read and parsed by {@link LineIndex}: each value with its line. JGit's
+ * {@link Config} only decides whether the text is git-config at all (and says why when not).
  */
 final class ConfigSource {
 
@@ -30,12 +30,10 @@ final class ConfigSource {
   }
 
   private final Path path;
-  private final Config config;
   private final LineIndex index;
 
-  private ConfigSource(Path path, Config config, LineIndex index) {
+  private ConfigSource(Path path, LineIndex index) {
     this.path = path;
-    this.config = config;
     this.index = index;
   }
 
@@ -81,7 +79,7 @@ final class ConfigSource {
               + " one per line.");
       return null;
     }
-    return new ConfigSource(path, config, LineIndex.of(text));
+    return new ConfigSource(path, LineIndex.of(text));
   }
 
   /**
@@ -116,18 +114,9 @@ final class ConfigSource {
 
   /** Every value of the key, in file order, each with its line. */
   List<Value> values(String section, String subsection, String key) {
-    String[] raw = config.getStringList(section, subsection, key);
-    List<LineIndex.Entry> at = index.entries(section, subsection, key);
-    int fallback = index.headerLine(section, subsection).orElse(0);
-    List<Value> values = new ArrayList<>(raw.length);
-    for (int i = 0; i < raw.length; i++) {
-      LineIndex.Entry e = i < at.size() ? at.get(i) : null;
-      values.add(
-          new Value(
-              this,
-              raw[i] == null ? "" : raw[i],
-              e != null ? e.line() : fallback,
-              e != null && e.bare()));
+    List<Value> values = new ArrayList<>();
+    for (LineIndex.Entry e : index.entries(section, subsection, key)) {
+      values.add(new Value(this, e.value(), e.line(), e.bare()));
     }
     return values;
   }

@@ -7,9 +7,10 @@ import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * Where each section header and key stands in a git-config text. JGit's {@code Config} gives values
- * but no line numbers, so this scans the same text with the same lexical rules (comments, quotes,
- * escapes, backslash-continued values) and records the line of everything it finds.
+ * The lexer of our git-config files: each section header and each key with its value and the line
+ * it stands on, so that a value and the line to blame for it come from one scan. It follows JGit's
+ * {@code Config.fromText} (comments, quotes, escapes, backslash-continued values);
+ * {@code LineIndexPropertiesTest} checks the values against JGit's as the oracle.
  *
  * <p>Section and key names are kept lowercased, as git compares them case-insensitively; subsection
  * names are kept as written (they are case-sensitive). Only meaningful for a text that JGit parsed
@@ -29,9 +30,12 @@ final class LineIndex {
    * One {@code name = value} line.
    *
    * @param name as written (case preserved, for messages)
+   * @param value quotes and escapes resolved, as JGit reads it; empty for {@code key =} and for a
+   *     bare key
    * @param bare true for a key written without {@code =} (a boolean true in git)
    */
-  record Entry(String section, String subsection, String name, int line, boolean bare) {
+  record Entry(
+      String section, String subsection, String name, String value, int line, boolean bare) {
     String key() {
       return name.toLowerCase(Locale.ROOT);
     }
@@ -164,44 +168,82 @@ final class LineIndex {
         i++;
       }
       boolean bare = i >= n || text.charAt(i) != '=';
+      String value = "";
       if (bare) {
         i = endOfLine(i);
       } else {
         i++;
-        value();
+        value = value();
       }
       if (section != null && !name.isEmpty()) {
-        entries.add(new Entry(section, subsection, name, at, bare));
+        entries.add(new Entry(section, subsection, name, value, at, bare));
       }
     }
 
-    /** Skips a value, counting the lines that backslash continuations add; stops at its newline. */
-    private void value() {
+    /**
+     * Reads a value up to its newline, counting the lines that backslash continuations add:
+     * leading and trailing blanks outside quotes are dropped, blanks inside kept as written, quotes
+     * removed, {@code \\n \\t \\b \\\\ \\"} resolved, and a comment outside quotes ends it.
+     */
+    private String value() {
+      StringBuilder value = new StringBuilder();
+      StringBuilder blanks = new StringBuilder(); // outside quotes, kept only if more follows
       boolean quoted = false;
+      boolean started = false; // past the leading blanks
       while (i < n) {
         char c = text.charAt(i);
         if (c == '\n') {
-          return;
+          break;
         }
+        if (!quoted && (c == ';' || c == '#')) {
+          i = endOfLine(i);
+          break;
+        }
+        if (!quoted && Character.isWhitespace(c)) {
+          if (started) {
+            blanks.append(c);
+          }
+          i++;
+          continue;
+        }
+        started = true;
+        value.append(blanks);
+        blanks.setLength(0);
         if (c == '\\') {
-          if (i + 1 < n && text.charAt(i + 1) == '\n') {
+          char next = i + 1 < n ? text.charAt(i + 1) : 0;
+          if (next == '\n') {
             line++;
             i += 2;
-          } else if (i + 2 < n && text.charAt(i + 1) == '\r' && text.charAt(i + 2) == '\n') {
+          } else if (next == '\r' && i + 2 < n && text.charAt(i + 2) == '\n') {
             line++;
             i += 3;
           } else {
+            value.append(unescape(next));
             i += 2;
           }
           continue;
         }
         if (c == '"') {
           quoted = !quoted;
-        } else if (!quoted && (c == ';' || c == '#')) {
-          i = endOfLine(i);
-          return;
+        } else {
+          value.append(c);
         }
         i++;
+      }
+      return value.toString();
+    }
+
+    /** What {@code \\c} stands for; only reached for the escapes JGit accepts. */
+    private static char unescape(char c) {
+      switch (c) {
+        case 't':
+          return '\t';
+        case 'b':
+          return '\b';
+        case 'n':
+          return '\n';
+        default:
+          return c; // \\ and \"
       }
     }
 

@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.ElectionSettings;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.RoutingSettings;
 import org.gerritproxy.routing.RoutingTable;
+import org.gerritproxy.ssh.SshFrontendSettings;
 
 /**
  * The whole configuration file, validated and typed, with defaults filled in; never changed once
@@ -24,43 +26,6 @@ public final class ProxyConfig {
 
   /** {@code [proxy]}. @param name this proxy's name in logs, events and {@code /health} */
   public record Proxy(String name, Duration shutdownTimeout) {}
-
-  /**
-   * {@code [httpd]}.
-   *
-   * @param tls present when both {@code sslCertificate} and {@code sslKey} are set: serve HTTPS
-   * @param maxHeaderSize the most bytes of request line and headers accepted
-   * @param headerTimeout how long a client may take to send its request line and headers
-   * @param idleTimeout how long a connection may stay silent
-   * @param connectTimeout how long to wait for a node to accept a connection
-   * @param nodeHeader the response header naming the node that served it; empty when off
-   */
-  public record Httpd(
-      Endpoint listenAddress,
-      Optional<Tls> tls,
-      int maxHeaderSize,
-      Duration headerTimeout,
-      Duration idleTimeout,
-      Duration connectTimeout,
-      Optional<String> nodeHeader) {}
-
-  /** The PEM files that make {@code [httpd]} serve HTTPS; absolute paths. */
-  public record Tls(Path certificate, Path key) {}
-
-  /**
-   * {@code [sshd]}; paths are absolute.
-   *
-   * @param hostKeys the server's host keys, generated when missing
-   * @param peerKey the private key the proxy logs in to nodes with
-   * @param keyCacheTtl how long a user's keys read from Gerrit are trusted; a key deleted in
-   *     Gerrit stops working within it
-   */
-  public record Sshd(
-      Endpoint listenAddress, List<Path> hostKeys, Path peerKey, Duration keyCacheTtl) {
-    public Sshd {
-      hostKeys = List.copyOf(hostKeys);
-    }
-  }
 
   /** {@code [admin]}. @param token required by the admin server when present */
   public record Admin(Endpoint listenAddress, Optional<Secret> token) {}
@@ -76,13 +41,16 @@ public final class ProxyConfig {
    * @param master the master in static mode (present only then)
    * @param zookeeper the ZooKeeper connect string in zookeeper mode (present only then)
    * @param onFailover an SSH command to run on a new master after a failover
+   * @param zookeeperSessionTimeout in zookeeper mode, a proxy cut off from ZooKeeper stops writing
+   *     within this (at SUSPENDED, in fact sooner)
    */
   public record Election(
       ElectionMode mode,
       Optional<String> master,
       Optional<String> zookeeper,
       boolean failback,
-      Optional<String> onFailover) {
+      Optional<String> onFailover,
+      Duration zookeeperSessionTimeout) {
 
     /** The part of this section that routing decisions read. */
     public ElectionSettings settings() {
@@ -128,8 +96,8 @@ public final class ProxyConfig {
   private final Path file;
   private final List<Path> sources;
   private final Proxy proxy;
-  private final Httpd httpd;
-  private final Sshd sshd;
+  private final HttpFrontendSettings httpd;
+  private final SshFrontendSettings sshd;
   private final Admin admin;
   private final Accounts accounts;
   private final RoutingSettings routing;
@@ -142,8 +110,8 @@ public final class ProxyConfig {
       Path file,
       List<Path> sources,
       Proxy proxy,
-      Httpd httpd,
-      Sshd sshd,
+      HttpFrontendSettings httpd,
+      SshFrontendSettings sshd,
       Admin admin,
       Accounts accounts,
       RoutingSettings routing,
@@ -165,6 +133,17 @@ public final class ProxyConfig {
     this.routingTable = Objects.requireNonNull(routingTable);
   }
 
+  /**
+   * This configuration with the listener settings that actually run: after a reload, a listener
+   * that could not take its new settings keeps its old ones, and the configuration in force says
+   * so.
+   */
+  public ProxyConfig withListeners(HttpFrontendSettings httpd, SshFrontendSettings sshd, Admin admin) {
+    return new ProxyConfig(
+        file, sources, proxy, httpd, sshd, admin, accounts, routing, election, health, backdoor,
+        routingTable);
+  }
+
   /** The proxy.config this was loaded from, as it was named to the loader. */
   public Path file() {
     return file;
@@ -179,11 +158,13 @@ public final class ProxyConfig {
     return proxy;
   }
 
-  public Httpd httpd() {
+  /** {@code [httpd]}, as the HTTP frontend takes it. */
+  public HttpFrontendSettings httpd() {
     return httpd;
   }
 
-  public Sshd sshd() {
+  /** {@code [sshd]}, with {@code [accounts]}, as the SSH frontend takes it. */
+  public SshFrontendSettings sshd() {
     return sshd;
   }
 
@@ -230,80 +211,44 @@ public final class ProxyConfig {
    * included), secrets shown as {@value Secret#MASK}. For the dashboard and logs.
    */
   public String toConfigText() {
+    return configText(false);
+  }
+
+  /**
+   * Every key of the schema with its value in force, section by section, {@code [node "NAME"]}
+   * once per node; secrets in clear only when {@code revealSecrets} (for a round trip).
+   */
+  String configText(boolean revealSecrets) {
     StringBuilder out = new StringBuilder();
-    section(out, "proxy");
-    key(out, "name", proxy.name());
-    key(out, "shutdownTimeout", Durations.format(proxy.shutdownTimeout()));
-    section(out, "httpd");
-    key(out, "listenAddress", httpd.listenAddress().toString());
-    httpd
-        .tls()
-        .ifPresent(
-            t -> {
-              key(out, "sslCertificate", t.certificate().toString());
-              key(out, "sslKey", t.key().toString());
+    ConfigSchema.bySection()
+        .forEach(
+            (section, keys) -> {
+              List<String> subsections =
+                  ConfigSchema.isNamed(section)
+                      ? nodes().stream().map(Node::name).toList()
+                      : java.util.Collections.singletonList(null);
+              for (String sub : subsections) {
+                StringBuilder body = new StringBuilder();
+                for (ConfigSchema.Key<?> k : keys) {
+                  for (String v : k.written(this, sub, revealSecrets)) {
+                    body.append('\t')
+                        .append(k.name())
+                        .append(" = ")
+                        .append(quote(v, false))
+                        .append('\n');
+                  }
+                }
+                // [accounts] says nothing when unset; every other section shows its defaults.
+                if (body.length() > 0 || sub != null) {
+                  out.append('[').append(section);
+                  if (sub != null) {
+                    out.append(' ').append(quote(sub, true));
+                  }
+                  out.append("]\n").append(body);
+                }
+              }
             });
-    key(out, "maxHeaderSize", Sizes.format(httpd.maxHeaderSize()));
-    key(out, "headerTimeout", Durations.format(httpd.headerTimeout()));
-    key(out, "idleTimeout", Durations.format(httpd.idleTimeout()));
-    key(out, "connectTimeout", Durations.format(httpd.connectTimeout()));
-    key(out, "nodeHeader", httpd.nodeHeader().orElse(""));
-    section(out, "sshd");
-    key(out, "listenAddress", sshd.listenAddress().toString());
-    sshd.hostKeys().forEach(k -> key(out, "hostKey", k.toString()));
-    key(out, "peerKey", sshd.peerKey().toString());
-    section(out, "admin");
-    key(out, "listenAddress", admin.listenAddress().toString());
-    admin.token().ifPresent(t -> key(out, "token", t.toString()));
-    if (accounts.user().isPresent() || accounts.password().isPresent()) {
-      section(out, "accounts");
-      accounts.user().ifPresent(u -> key(out, "user", u));
-      accounts.password().ifPresent(p -> key(out, "password", p.toString()));
-    }
-    for (Node n : nodes()) {
-      out.append("[node ").append(quote(n.name(), true)).append("]\n");
-      key(out, "http", n.http().toString());
-      key(out, "ssh", n.ssh().toString());
-      key(out, "priority", Integer.toString(n.priority()));
-      key(out, "weight", Integer.toString(n.weight()));
-      key(out, "state", lower(n.adminState()));
-    }
-    section(out, "routing");
-    key(out, "writes", lower(routing.writes()));
-    key(out, "readYourWrites", Durations.format(routing.readYourWrites()));
-    section(out, "election");
-    key(out, "mode", lower(election.mode()));
-    election.master().ifPresent(m -> key(out, "master", m));
-    election.zookeeper().ifPresent(z -> key(out, "zookeeper", z));
-    key(out, "failback", Boolean.toString(election.failback()));
-    election.onFailover().ifPresent(c -> key(out, "onFailover", c));
-    section(out, "health");
-    key(out, "interval", Durations.format(health.interval()));
-    key(out, "timeout", Durations.format(health.timeout()));
-    key(out, "fall", Integer.toString(health.fall()));
-    key(out, "rise", Integer.toString(health.rise()));
-    key(out, "trafficFall", Integer.toString(health.trafficFall()));
-    key(out, "path", health.path());
-    section(out, "backdoor");
-    key(out, "type", lower(backdoor.type()));
-    backdoor.url().ifPresent(u -> key(out, "url", u));
-    backdoor.user().ifPresent(u -> key(out, "user", u));
-    backdoor.password().ifPresent(p -> key(out, "password", p.toString()));
-    backdoor.repository().ifPresent(r -> key(out, "repository", r.toString()));
-    key(out, "staleAfter", Durations.format(backdoor.staleAfter()));
     return out.toString();
-  }
-
-  private static void section(StringBuilder out, String name) {
-    out.append('[').append(name).append("]\n");
-  }
-
-  private static void key(StringBuilder out, String name, String value) {
-    out.append('\t').append(name).append(" = ").append(quote(value, false)).append('\n');
-  }
-
-  private static String lower(Enum<?> e) {
-    return e.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /**

@@ -22,6 +22,8 @@ import org.gerritproxy.core.backdoor.HeartbeatFreshness;
 import org.gerritproxy.core.backdoor.HeartbeatRecord;
 import org.gerritproxy.core.election.WriteMasterElector;
 import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.core.probe.NetworkProbe;
+import org.gerritproxy.core.probe.ProbeResult;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.HealthView;

@@ -3,6 +3,7 @@ package org.gerritproxy.core.health;
 import java.time.Instant;
 import java.util.Optional;
 import org.gerritproxy.core.backdoor.BackdoorReading;
+import org.gerritproxy.core.probe.ProbeResult;
 import org.gerritproxy.routing.Heartbeat;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.NodeStateRule;

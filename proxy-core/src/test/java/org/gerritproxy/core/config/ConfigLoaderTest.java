@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.gerritproxy.core.config.ProxyConfig.BackdoorType;
+import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.routing.AdminState;
+import org.gerritproxy.ssh.LoginThrottle;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.ElectionSettings;
 import org.gerritproxy.routing.Endpoint;
@@ -116,23 +118,25 @@ class ConfigLoaderTest {
     assertThat(c.proxy()).isEqualTo(new ProxyConfig.Proxy("proxy-a", Duration.ofMinutes(1)));
     assertThat(c.httpd())
         .isEqualTo(
-            new ProxyConfig.Httpd(
+            new HttpFrontendSettings(
                 new Endpoint("0.0.0.0", 8443),
-                Optional.of(
-                    new ProxyConfig.Tls(dir.resolve("proxy.crt"), dir.resolve("proxy.key"))),
+                Optional.of(dir.resolve("proxy.crt")),
+                Optional.of(dir.resolve("proxy.key")),
                 64 * 1024,
                 Duration.ofSeconds(3),
                 Duration.ofHours(1),
+                Optional.of("X-Served-By"),
                 Duration.ofMillis(750),
-                Optional.of("X-Served-By")));
-    assertThat(c.sshd())
+                "proxy-a"));
+    assertThat(c.sshd().listenAddress()).isEqualTo(new Endpoint("::", 2222));
+    assertThat(c.sshd().hostKeys())
         .isEqualTo(
-            new ProxyConfig.Sshd(
-                new Endpoint("::", 2222),
-                List.of(
-                    dir.resolve("etc/ssh_host_ed25519_key"), Path.of("/srv/keys/ssh_host_rsa_key")),
-                dir.resolve("keys/peer"),
-                Duration.ofSeconds(90)));
+            List.of(
+                dir.resolve("etc/ssh_host_ed25519_key"), Path.of("/srv/keys/ssh_host_rsa_key")));
+    assertThat(c.sshd().peerKey()).isEqualTo(dir.resolve("keys/peer"));
+    assertThat(c.sshd().keyCache().ttl()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(c.sshd().accountsUser()).contains("proxy-admin");
+    assertThat(c.sshd().accountsPassword()).contains("hunter2");
     assertThat(c.admin().listenAddress()).isEqualTo(new Endpoint("*", 8090));
     assertThat(c.admin().token().orElseThrow().reveal()).isEqualTo("s3cret-token");
     assertThat(c.accounts().user()).contains("proxy-admin");
@@ -161,7 +165,8 @@ class ConfigLoaderTest {
                 Optional.of("gerrit-1"),
                 Optional.empty(),
                 true,
-                Optional.of("replication start --all")));
+                Optional.of("replication start --all"),
+                Duration.ofSeconds(10)));
     assertThat(c.health())
         .isEqualTo(
             new ProxyConfig.Health(
@@ -204,21 +209,25 @@ class ConfigLoaderTest {
     assertThat(c.proxy().shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.httpd())
         .isEqualTo(
-            new ProxyConfig.Httpd(
+            new HttpFrontendSettings(
                 new Endpoint("*", 8080),
+                Optional.empty(),
                 Optional.empty(),
                 32 * 1024,
                 Duration.ofSeconds(10),
                 Duration.ofMinutes(5),
+                Optional.of("X-Gerrit-Proxy-Node"),
                 Duration.ofSeconds(5),
-                Optional.of("X-Gerrit-Proxy-Node")));
-    assertThat(c.sshd())
+                c.proxy().name()));
+    // The frontends' own defaults are the file's: one set of defaults.
+    assertThat(c.httpd())
         .isEqualTo(
-            new ProxyConfig.Sshd(
-                new Endpoint("*", 29418),
-                List.of(dir.resolve("etc/ssh_host_ed25519_key")),
-                dir.resolve("etc/peer_key"),
-                Duration.ofMinutes(5)));
+            HttpFrontendSettings.defaults(new Endpoint("*", 8080)).withProxyName(c.proxy().name()));
+    assertThat(c.sshd().listenAddress()).isEqualTo(new Endpoint("*", 29418));
+    assertThat(c.sshd().hostKeys()).isEqualTo(List.of(dir.resolve("etc/ssh_host_ed25519_key")));
+    assertThat(c.sshd().peerKey()).isEqualTo(dir.resolve("etc/peer_key"));
+    assertThat(c.sshd().keyCache().ttl()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.sshd().loginThrottle()).isEqualTo(LoginThrottle.Settings.DEFAULTS);
     assertThat(c.admin())
         .isEqualTo(new ProxyConfig.Admin(new Endpoint("127.0.0.1", 8090), Optional.empty()));
     assertThat(c.accounts())
@@ -231,7 +240,12 @@ class ConfigLoaderTest {
     assertThat(c.election())
         .isEqualTo(
             new ProxyConfig.Election(
-                ElectionMode.LOCAL, Optional.empty(), Optional.empty(), false, Optional.empty()));
+                ElectionMode.LOCAL,
+                Optional.empty(),
+                Optional.empty(),
+                false,
+                Optional.empty(),
+                Duration.ofSeconds(10)));
     assertThat(c.health())
         .isEqualTo(
             new ProxyConfig.Health(
@@ -433,7 +447,7 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.check(sample)).isEmpty();
     ProxyConfig c = ConfigLoader.load(sample);
     assertThat(c.nodes()).extracting(Node::name).containsExactly("gerrit-1", "gerrit-2");
-    assertThat(c.httpd().listenAddress()).isEqualTo(new Endpoint("*", 8080));
+    assertThat(c.httpd().listen()).isEqualTo(new Endpoint("*", 8080));
     assertThat(c.sshd().listenAddress()).isEqualTo(new Endpoint("*", 29418));
     assertThat(c.admin().listenAddress()).isEqualTo(new Endpoint("127.0.0.1", 8090));
   }

@@ -36,8 +36,9 @@ class ConfigParserPropertiesTest {
   private static final List<String> KEYS = List.of(
       "name", "shutdownTimeout", "listenAddress", "sslCertificate", "sslKey", "maxHeaderSize",
       "headerTimeout", "idleTimeout", "connectTimeout", "nodeHeader", "hostKey", "peerKey",
-      "keyCacheTtl", "token", "user", "password", "http", "ssh", "priority", "weight", "state",
-      "writes", "readYourWrites", "mode", "master", "zookeeper", "failback", "onFailover",
+      "keyCacheTtl", "maxLoginFailures", "loginFailureWindow", "loginBlock", "token", "user",
+      "password", "http", "ssh", "priority", "weight", "state", "writes", "readYourWrites", "mode",
+      "master", "zookeeper", "zookeeperSessionTimeout", "failback", "onFailover",
       "interval", "timeout", "fall", "rise", "path", "type", "url", "repository", "staleAfter",
       "path", "unknownKey", "x-y", "1key", "key_with_underscore");
 

@@ -25,8 +25,8 @@ class LineIndexTest {
         .containsExactly(new Header("proxy", null, 2, ""), new Header("node", "Gerrit-1", 4, ""));
     assertThat(index.entries())
         .containsExactly(
-            new Entry("proxy", null, "Name", 3, false),
-            new Entry("node", "Gerrit-1", "http", 5, false));
+            new Entry("proxy", null, "Name", "a", 3, false),
+            new Entry("node", "Gerrit-1", "http", "http://x:1", 5, false));
     assertThat(index.headerLine("NODE", "Gerrit-1")).hasValue(4);
     assertThat(index.headerLine("node", "gerrit-1")).isEmpty();
   }

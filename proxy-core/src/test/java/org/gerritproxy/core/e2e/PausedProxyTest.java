@@ -57,7 +57,6 @@ class PausedProxyTest {
     if (zookeeper != null) {
       zookeeper.close();
     }
-    System.clearProperty("gerrit-proxy.zookeeper.sessionTimeoutSeconds");
   }
 
   /** A proxy's configuration; {@code firstHttp}/{@code firstSsh} 0 to reach gerrit-1 directly. */
@@ -69,7 +68,8 @@ class PausedProxyTest {
         .append("[sshd]\n\tlistenAddress = 127.0.0.1:0\n")
         .append("[admin]\n\tlistenAddress = 127.0.0.1:").append(adminPort).append('\n')
         .append("[health]\n\tinterval = 250ms\n\ttimeout = 1s\n\tfall = 2\n\trise = 1\n")
-        .append("[election]\n\tmode = zookeeper\n\tzookeeper = ")
+        .append("[election]\n\tmode = zookeeper\n\tzookeeperSessionTimeout = ")
+        .append(SESSION.toSeconds()).append("s\n\tzookeeper = ")
         .append(zookeeper.getConnectString()).append('\n');
     int priority = 100;
     for (GerritNode node : cluster.nodes()) {
@@ -104,8 +104,6 @@ class PausedProxyTest {
       throws Exception {
     GerritNode first = cluster.node(1);
     GerritNode second = cluster.node(2);
-    System.setProperty("gerrit-proxy.zookeeper.sessionTimeoutSeconds",
-        Long.toString(SESSION.toSeconds()));
     zookeeper = new TestingServer(true);
     // proxy-a and proxy-b reach gerrit-1 through relays, so that it can fall DOWN for them alone.
     for (String name : List.of("proxy-a", "proxy-b")) {
@@ -119,9 +117,9 @@ class PausedProxyTest {
     int httpPort = ProxyJvm.freePort();
     int adminPort = ProxyJvm.freePort();
     Path out = dir.resolve("proxy-c.out");
+    // The session timeout stands in its configuration file (election.zookeeperSessionTimeout).
     paused = ProxyJvm.start("proxy-c", config("proxy-c", cluster, httpPort, adminPort, 0, 0),
-        adminPort, out,
-        List.of("-Dgerrit-proxy.zookeeper.sessionTimeoutSeconds=" + SESSION.toSeconds()));
+        adminPort, out, List.of());
 
     TwoChannelProxy.awaitTrue(() -> {
       WriteMaster a = proxies.get(0).cluster().snapshot().master();

@@ -89,8 +89,7 @@ class ZooKeeperChaosSoakTest {
           int admin = ProxyJvm.freePort();
           Path config = config(name, cluster, zookeeper, links.get(links.size() - 1), http, ssh,
               admin, prepared);
-          proxies.add(ProxyJvm.start(name, config, admin, dir.resolve(name + ".out"),
-              List.of("-Dgerrit-proxy.zookeeper.sessionTimeoutSeconds=" + SESSION.toSeconds())));
+          proxies.add(ProxyJvm.start(name, config, admin, dir.resolve(name + ".out"), List.of()));
           ports.add(new SoakClients.Proxy(http, ssh));
         }
         decision.start();
@@ -114,6 +113,7 @@ class ZooKeeperChaosSoakTest {
         + "[sshd]\n\tlistenAddress = 127.0.0.1:" + ssh + "\n"
         + "[admin]\n\tlistenAddress = 127.0.0.1:" + admin + "\n"
         + "[election]\n\tmode = zookeeper\n\tzookeeper = " + zookeeper.getConnectString() + "\n"
+        + "\tzookeeperSessionTimeout = " + SESSION.toMillis() + "ms\n"
         + TwoChannelProxy.nodeSections(cluster, NodeFaults.Link.httpVia(links),
             NodeFaults.Link.sshVia(links), Map.of())
         + clients.proxySections(d.resolve("host_key")));

@@ -57,7 +57,6 @@ class ZooKeeperElectionTest {
   @BeforeAll
   void startZooKeeperAndThreeProxies(GerritCluster c) throws Exception {
     cluster = c;
-    System.setProperty("gerrit-proxy.zookeeper.sessionTimeoutSeconds", "4");
     zookeeper = new TestingCluster(3);
     zookeeper.start();
     // proxy-c reaches ZooKeeper only through relays, so that the test can cut it off.
@@ -88,7 +87,8 @@ class ZooKeeperElectionTest {
         .append("[sshd]\n\tlistenAddress = 127.0.0.1:0\n")
         .append("[admin]\n\tlistenAddress = 127.0.0.1:0\n")
         .append("[health]\n\tinterval = 250ms\n\ttimeout = 1s\n\tfall = 2\n\trise = 1\n")
-        .append("[election]\n\tmode = zookeeper\n\tzookeeper = ").append(connect).append('\n');
+        .append("[election]\n\tmode = zookeeper\n\tzookeeperSessionTimeout = 4s\n")
+        .append("\tzookeeper = ").append(connect).append('\n');
     int priority = 100;
     for (GerritNode node : cluster.nodes()) {
       boolean relayed = firstHttp != 0 && node == cluster.node(1);
@@ -114,7 +114,6 @@ class ZooKeeperElectionTest {
     if (zookeeper != null) {
       zookeeper.close();
     }
-    System.clearProperty("gerrit-proxy.zookeeper.sessionTimeoutSeconds");
   }
 
   /** The master this proxy routes writes to now: its view, unless that view is not proven fresh. */

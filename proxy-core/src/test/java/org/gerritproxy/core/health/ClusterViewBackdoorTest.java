@@ -15,6 +15,7 @@ import org.gerritproxy.core.backdoor.Backdoor;
 import org.gerritproxy.core.backdoor.HeartbeatRecord;
 import org.gerritproxy.core.election.WriteMasterElector;
 import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.core.probe.NetworkProbe;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;

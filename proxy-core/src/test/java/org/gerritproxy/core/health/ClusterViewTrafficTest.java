@@ -21,6 +21,7 @@ import java.util.function.BooleanSupplier;
 import org.gerritproxy.core.election.WriteMasterElector;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.core.probe.NetworkProbe;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;

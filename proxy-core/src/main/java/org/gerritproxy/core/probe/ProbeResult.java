@@ -1,4 +1,4 @@
-package org.gerritproxy.core.health;
+package org.gerritproxy.core.probe;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package org.gerritproxy.core.health;
+package org.gerritproxy.core.probe;
 
 import java.net.URI;
 import java.net.http.HttpClient;

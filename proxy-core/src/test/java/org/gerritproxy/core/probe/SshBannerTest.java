@@ -1,4 +1,4 @@
-package org.gerritproxy.core.health;
+package org.gerritproxy.core.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
