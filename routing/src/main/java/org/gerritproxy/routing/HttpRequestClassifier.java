@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * Classifies an HTTP request by its method and request-target, following the rules table in
- * DESIGN.md. Never throws for a non-null input: whatever a client sends yields a classification.
+ * docs/routing.md. Never throws for a non-null input: whatever a client sends yields a classification.
  *
  * <p>Labels, for logs and metrics: {@code git-upload-pack}, {@code git-receive-pack}, {@code
  * submit}, {@code login} (Gerrit's login flows, writes whatever their method), {@code rest} (REST

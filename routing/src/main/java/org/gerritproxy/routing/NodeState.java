@@ -1,6 +1,6 @@
 package org.gerritproxy.routing;
 
-/** A node's state as this proxy sees it (DESIGN.md, "Health and election"). */
+/** A node's state as this proxy sees it (docs/design.md, "Health"). */
 public enum NodeState {
   /** The network probes answer. */
   UP,

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * Combines the operator's wish and the two health channels into a node's {@link NodeState}: the
- * one place where a dead node is told from a network split (DESIGN.md, "Health and election").
+ * one place where a dead node is told from a network split (docs/design.md, "Health").
  */
 public final class NodeStateRule {
 

@@ -1,6 +1,6 @@
 package org.gerritproxy.routing;
 
-/** What a request does to the cluster, as the rules table in DESIGN.md names it. */
+/** What a request does to the cluster, as the rules table in docs/routing.md names it. */
 public enum RequestClass {
   /** Reads: served by any healthy node, sticky per session. */
   READ,

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * The session key that makes reads sticky: the {@code GerritAccount} cookie, else the user named
- * by the {@code Authorization} header or the SSH login, else the client address (DESIGN.md,
+ * by the {@code Authorization} header or the SSH login, else the client address (docs/routing.md,
  * "Routing rules"). Keys carry a kind prefix ({@code cookie:}, {@code user:}, {@code addr:}) so
  * that a user name can never collide with a cookie or an address.
  *

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /**
  * Classifies an SSH exec request's command line, and vets SSH login names, following the rules
- * table in DESIGN.md. Commands it does not know are writes: sent to the master, they are merely
+ * table in docs/routing.md. Commands it does not know are writes: sent to the master, they are merely
  * slower; sent elsewhere, they could race.
  *
  * <p>Labels (a fixed set, safe as metric labels): {@code git-upload-pack}, {@code

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class HttpRequestClassifierTest {
 
-  /** One row per variant of the DESIGN.md rules table; an empty project means none. */
+  /** One row per variant of the rules table in docs/routing.md; an empty project means none. */
   @ParameterizedTest(name = "{0} {1} -> {2} {3} [{4}]")
   @CsvSource(
       delimiter = '|',

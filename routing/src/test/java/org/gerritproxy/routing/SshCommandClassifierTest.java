@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class SshCommandClassifierTest {
 
-  /** One row per variant of the DESIGN.md rules table; {@code -} means no project. */
+  /** One row per variant of the rules table in docs/routing.md; {@code -} means no project. */
   @ParameterizedTest(name = "{0} -> {1} {2} [{3}] masterOnly={4}")
   @CsvSource(
       delimiter = '|',

@@ -156,7 +156,7 @@ public final class SshFrontend implements AutoCloseable {
 
     client = SshClient.setUpDefaultClient();
     // Nodes are the operator's own servers, named in the configuration; their host keys are not
-    // pinned (see README), and saying so at every connection would only drown the log.
+    // pinned (see docs/ssh.md), and saying so at every connection would only drown the log.
     client.setServerKeyVerifier((session, address, key) -> true);
     CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, settings.keepAlive());
     // What a node may send ahead of the client is buffered here, per command: a window of 1 MB

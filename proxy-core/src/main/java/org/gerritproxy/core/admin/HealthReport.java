@@ -12,7 +12,7 @@ import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
 
 /**
- * The {@code /health} document (DESIGN.md, "Admin endpoints"): the master and its epoch, every
+ * The {@code /health} document (docs/operations.md, "Admin endpoints"): the master and its epoch, every
  * node with both channels and the reason for its state, and the configuration in force. It never
  * contains a secret: nodes are shown by name and URL only.
  */

@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * Heartbeats as rows of a table in the cluster's shared database (PostgreSQL; H2 embedded), one
- * row per node, created if missing. The schema is {@link #SCHEMA}, documented in the README.
+ * row per node, created if missing. The schema is {@link #SCHEMA}, documented in docs/health-and-election.md.
  */
 public final class JdbcBackdoor implements Backdoor {
   public static final String TABLE = "gerrit_proxy_heartbeat";

@@ -23,7 +23,7 @@ import org.gerritproxy.ssh.SshFrontendSettings;
  * Every key of the configuration file, declared once: its section, name, type, default, whether it
  * is a secret or repeatable, a one-line doc, and where a {@link ProxyConfig} holds its value.
  * Reading ({@link ConfigReader}), the check for unknown keys, {@link ProxyConfig#toConfigText} and
- * the README's configuration table ({@link #referenceTable}) all come from this list, so they
+ * the configuration table of docs/configuration.md ({@link #referenceTable}) all come from this list, so they
  * cannot drift apart. Defaults that a frontend owns are taken from its settings record.
  */
 final class ConfigSchema {
@@ -304,7 +304,7 @@ final class ConfigSchema {
       key("routing", "readYourWrites", ValueType.DURATION)
           .byDefault("10s")
           .doc("after a successful write, the writer's reads go to the master for this long, over"
-              + " HTTP and SSH alike (see \"Routing rules\"); each write starts it again; `0` turns"
+              + " HTTP and SSH alike (see [routing.md](routing.md)); each write starts it again; `0` turns"
               + " it off")
           .in(c -> c.routing().readYourWrites());
 
@@ -368,8 +368,8 @@ final class ConfigSchema {
       key("health", "trafficFall", ValueType.COUNT)
           .byDefault("3")
           .doc("failures on live traffic in a row (no success between) before a node takes no new"
-              + " reads; it never makes a node `DOWN` nor moves the master (see \"Health and"
-              + " election\")")
+              + " reads; it never makes a node `DOWN` nor moves the master (see"
+              + " [health-and-election.md](health-and-election.md))")
           .in(c -> c.health().trafficFall());
   static final Key<String> HEALTH_PATH =
       key("health", "path", ValueType.HTTP_PATH)
@@ -382,7 +382,7 @@ final class ConfigSchema {
   static final Key<BackdoorType> BACKDOOR_TYPE =
       key("backdoor", "type", ValueType.oneOf(BackdoorType.class))
           .byDefault("none")
-          .doc("`none`, `jdbc` or `git`: the second health channel (see \"Health and election\")")
+          .doc("`none`, `jdbc` or `git`: the second health channel (see [health-and-election.md](health-and-election.md))")
           .in(c -> c.backdoor().type());
   static final Key<String> BACKDOOR_URL =
       key("backdoor", "url", ValueType.JDBC_URL)
@@ -519,7 +519,7 @@ final class ConfigSchema {
   }
 
   /**
-   * The configuration reference as a Markdown table, one row per key: the README holds exactly this
+   * The configuration reference as a Markdown table, one row per key: docs/configuration.md holds exactly this
    * (a test checks it).
    */
   static String referenceTable() {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The schema is the one place keys are declared: the README's table is the schema's, every key
+ * The schema is the one place keys are declared: the table of docs/configuration.md is the schema's, every key
  * survives {@link ProxyConfig#toConfigText} and back, and check-config accepts exactly the keys the
  * table lists.
  */
@@ -191,10 +191,10 @@ class ConfigSchemaTest {
         : section + "." + canonical;
   }
 
-  /** The table of README.md's "Configuration reference", header row included. */
+  /** The table of docs/configuration.md, header row included. */
   private static String readmeTable() throws IOException {
-    List<String> lines = Files.readAllLines(Path.of("..", "README.md"));
-    int start = lines.indexOf("## Configuration reference");
+    List<String> lines = Files.readAllLines(Path.of("..", "docs", "configuration.md"));
+    int start = lines.indexOf("# Configuration reference");
     StringBuilder table = new StringBuilder();
     boolean in = false;
     for (String line : lines.subList(start, lines.size())) {

@@ -43,7 +43,7 @@ class ChaosSoakTest {
   private static final Duration FAULT_GRACE = Duration.ofSeconds(10);
   /** Idle connections to the nodes are kept 15 s by the HTTP frontend; wait them out. */
   private static final Duration POOL_IDLE = Duration.ofSeconds(16);
-  /** See the README's "Chaos soak": live heap may grow this much before it counts as a leak. */
+  /** See docs/testing.md, "Chaos soak": live heap may grow this much before it counts as a leak. */
   private static final long HEAP_TOLERANCE_BYTES = 32L * 1024 * 1024;
   private static final int THREAD_TOLERANCE = 4;
   private static final int FD_TOLERANCE = 16;
