@@ -123,16 +123,15 @@ public final class ProxyProcess implements AutoCloseable {
         cfg.backdoor().staleAfter());
     failover = Optional.of(new FailoverCommand(events));
     cluster.onMasterChange((before, after) -> {
-      if (before.node().isPresent() && after.master().node().isPresent()
-          && !before.node().equals(after.master().node())) {
-        metrics.failover();
-      }
       ProxyConfig now = config.get(); // read at each failover, so a reload applies at once
-      failover.get().masterChanged(before, after.master(),
+      boolean failedOver = failover.get().masterChanged(before, after.master(),
           after.master().node().flatMap(n -> after.table().node(n)),
           now.election().onFailover().map(command -> new FailoverCommand.Settings(command,
               now.sshd().peerKey(), now.accounts().user())),
           decidedHere());
+      if (failedOver) {
+        metrics.failover(); // A -> B, and A -> no master -> B alike
+      }
     });
     cluster.start();
     InetSocketAddress httpAddress;

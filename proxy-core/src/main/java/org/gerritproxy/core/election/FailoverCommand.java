@@ -57,15 +57,18 @@ public final class FailoverCommand implements AutoCloseable {
    * @param settings the command and how to log in, empty when {@code onFailover} is not set
    * @param decidedHere whether this proxy decided the given epoch (in zookeeper mode, whether its
    *     compare-and-set wrote it); asked off the view's thread, since it may wait for that answer
+   * @return whether this change is a failover (writes handed to another node under a new epoch,
+   *     also after a spell of no master), the one definition the failover metric counts too
    */
-  public void masterChanged(WriteMaster before, WriteMaster after, Optional<Node> newMaster,
+  public boolean masterChanged(WriteMaster before, WriteMaster after, Optional<Node> newMaster,
       Optional<Settings> settings, LongPredicate decidedHere) {
     // The master before was followed too: the first one, elected as the view starts, is not
     // otherwise reported (static mode moves from it on a reload).
     MasterHistory seen = history.seen(before);
     history = seen.seen(after);
-    if (settings.isEmpty() || newMaster.isEmpty() || !seen.isFailover(after)) {
-      return;
+    boolean failover = seen.isFailover(after);
+    if (settings.isEmpty() || newMaster.isEmpty() || !failover) {
+      return failover;
     }
     Node node = newMaster.get();
     Settings s = settings.get();
@@ -77,6 +80,7 @@ public final class FailoverCommand implements AutoCloseable {
             + after.epoch() + ") is left to the proxy that wrote that epoch to ZooKeeper");
       }
     });
+    return true;
   }
 
   /** The {@code ssh} command line, one argument per element (no shell in between). */

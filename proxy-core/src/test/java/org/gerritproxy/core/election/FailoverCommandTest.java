@@ -63,12 +63,18 @@ class FailoverCommandTest {
     EventLog events = new EventLog(Clock.systemUTC(), 100);
     try (FailoverCommand command = new FailoverCommand(events)) {
       // The view reports changes of master node only, each with the master before.
-      command.masterChanged(master(null, 0), master(G1, 1), Optional.of(G1), NO_USER, e -> true);
-      command.masterChanged(master(G1, 1), master(null, 2), Optional.empty(), NO_USER, e -> true);
-      command.masterChanged(master(null, 2), master(G2, 3), Optional.of(G2), NO_USER, e -> true);
+      // Each answer says whether the change is a failover, which the failover metric counts.
+      assertThat(command.masterChanged(master(null, 0), master(G1, 1), Optional.of(G1), NO_USER,
+          e -> true)).as("the first election").isFalse();
+      assertThat(command.masterChanged(master(G1, 1), master(null, 2), Optional.empty(), NO_USER,
+          e -> true)).as("gerrit-1 lost, no master yet").isFalse();
+      assertThat(command.masterChanged(master(null, 2), master(G2, 3), Optional.of(G2), NO_USER,
+          e -> true)).as("gerrit-2 after a spell of no master").isTrue();
       // ZooKeeper lost and back: the same epoch again.
-      command.masterChanged(master(G2, 3), master(null, 3), Optional.empty(), NO_USER, e -> true);
-      command.masterChanged(master(null, 3), master(G2, 3), Optional.of(G2), NO_USER, e -> true);
+      assertThat(command.masterChanged(master(G2, 3), master(null, 3), Optional.empty(), NO_USER,
+          e -> true)).isFalse();
+      assertThat(command.masterChanged(master(null, 3), master(G2, 3), Optional.of(G2), NO_USER,
+          e -> true)).as("the same epoch seen again").isFalse();
       assertThat(outcomes(events, 1)).singleElement().asString()
           .contains("'gerrit version' on gerrit-2 (epoch 3)").contains("set [accounts] user");
     }
