@@ -1,6 +1,7 @@
 package org.gerritproxy.routing;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,6 +81,51 @@ public final class RoutingTable {
     return "RoutingTable{nodes=" + nodes + ", routing=" + routing + ", election=" + election + "}";
   }
 
+  /** The problem of a table without nodes. */
+  public static final String NO_NODE =
+      "no node is configured: add a [node \"NAME\"] section with http and ssh for each Gerrit"
+          + " server of the cluster.";
+
+  /** The problem of static election without a master; {@code declared} are the node names. */
+  public static String missingStaticMaster(Collection<String> declared) {
+    return "[election] mode = static needs master = NODE, the node that takes all writes ("
+        + (declared.isEmpty() ? "a [node \"NAME\"]" : "one of " + String.join(", ", declared))
+        + ").";
+  }
+
+  /**
+   * What is wrong with {@code master} as the static master, if anything: it must name a declared
+   * node, and that node must not be disabled (a draining master is fine: it still takes writes).
+   *
+   * @param declared every node name, even of nodes whose settings are wrong (then only those
+   *     settings are reported)
+   * @param nodes the valid nodes
+   */
+  public static Optional<String> staticMasterProblem(
+      String master, Collection<String> declared, List<Node> nodes) {
+    if (!declared.contains(master)) {
+      return Optional.of(
+          "[election] master = "
+              + master
+              + " names no node"
+              + Typos.closest(master, declared)
+                  .map(n -> "; did you mean " + n + "?")
+                  .orElse(
+                      declared.isEmpty()
+                          ? "."
+                          : ": write one of " + String.join(", ", declared) + "."));
+    }
+    Optional<Node> node = nodes.stream().filter(n -> n.name().equals(master)).findFirst();
+    if (node.isPresent() && node.get().adminState() == AdminState.DISABLED) {
+      return Optional.of(
+          "[election] master = "
+              + master
+              + " names a disabled node: set its state to active,"
+              + " or name another master.");
+    }
+    return Optional.empty();
+  }
+
   /**
    * Collects nodes and settings, then validates them all at once in {@link #build()}. Settings
    * not given default to {@link RoutingSettings#defaults()} and {@link ElectionSettings#local()}.
@@ -113,55 +159,45 @@ public final class RoutingTable {
     public List<String> problems() {
       List<String> problems = new ArrayList<>();
       if (nodes.isEmpty()) {
-        problems.add("No node is configured: add at least one [node \"NAME\"] section.");
+        problems.add(NO_NODE);
       }
-      Map<String, Integer> counts = new LinkedHashMap<>();
-      for (Node n : nodes) {
-        counts.merge(n.name(), 1, Integer::sum);
-      }
-      counts.forEach(
-          (name, count) -> {
-            if (count > 1) {
-              problems.add(
-                  "Node " + name + " is configured " + count + " times: give each node a unique name.");
-            }
-          });
-      for (Node n : nodes) {
-        String scheme = n.http().getScheme();
-        if (scheme == null
-            || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
-            || n.http().getHost() == null) {
-          problems.add(
-              "Node "
-                  + n.name()
-                  + ": http = "
-                  + n.http()
-                  + " is not an http:// or https:// URL with a host.");
+      Map<String, Integer> firstIndex = new LinkedHashMap<>();
+      for (int i = 0; i < nodes.size(); i++) {
+        Node n = nodes.get(i);
+        Integer first = firstIndex.putIfAbsent(n.name(), i);
+        if (first != null) {
+          if (first >= 0) {
+            problems.add(Node.redeclared(n.name(), "as node " + (first + 1)));
+            firstIndex.put(n.name(), -1); // reported once per name, as check-config does
+          }
+          continue;
         }
+        Node.nameProblem(n.name()).ifPresent(problems::add);
+        settingProblem(n.name(), "http", () -> Node.parseHttp(n.http().toString()))
+            .ifPresent(problems::add);
+        settingProblem(n.name(), "ssh", () -> Node.parseSsh(n.ssh().toString()))
+            .ifPresent(problems::add);
       }
       if (election.mode() == ElectionMode.STATIC) {
-        Optional<String> master = election.staticMaster();
-        if (master.isEmpty() || master.get().isBlank()) {
-          problems.add(
-              "election.mode = static needs election.master to name the node that takes writes.");
+        List<String> names = List.copyOf(firstIndex.keySet());
+        Optional<String> master = election.staticMaster().filter(m -> !m.isBlank());
+        if (master.isEmpty()) {
+          problems.add(missingStaticMaster(names));
         } else {
-          Optional<Node> node = nodes.stream().filter(n -> n.name().equals(master.get())).findFirst();
-          if (node.isEmpty()) {
-            problems.add(
-                "election.master = "
-                    + master.get()
-                    + " names no configured node: use one of "
-                    + nodes.stream().map(Node::name).distinct().toList()
-                    + ".");
-          } else if (node.get().adminState() == AdminState.DISABLED) {
-            problems.add(
-                "election.master = "
-                    + master.get()
-                    + " names a disabled node: enable it or name another master.");
-          }
+          staticMasterProblem(master.get(), names, nodes).ifPresent(problems::add);
         }
       }
       return List.copyOf(problems);
+    }
+
+    /** A node's setting read back as the configuration reader reads it, and its problem. */
+    private static Optional<String> settingProblem(String node, String key, Runnable read) {
+      try {
+        read.run();
+        return Optional.empty();
+      } catch (IllegalArgumentException e) {
+        return Optional.of(Node.header(node) + " " + key + ": " + e.getMessage());
+      }
     }
 
     /**

@@ -64,7 +64,9 @@ class RoutingTableTest {
   void refusesATableWithoutNodes() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> RoutingTable.builder().build())
-        .withMessage("No node is configured: add at least one [node \"NAME\"] section.");
+        .withMessage(
+            "no node is configured: add a [node \"NAME\"] section with http and ssh for each"
+                + " Gerrit server of the cluster.");
   }
 
   @Test
@@ -76,7 +78,9 @@ class RoutingTableTest {
                     .addNode(Fixtures.node("gerrit-1", 1))
                     .addNode(Fixtures.node("gerrit-1", 2))
                     .build())
-        .withMessage("Node gerrit-1 is configured 2 times: give each node a unique name.");
+        .withMessage(
+            "[node \"gerrit-1\"] is already declared as node 1: give each node its own name, and"
+                + " keep all of a node's keys in one section.");
   }
 
   @Test
@@ -86,8 +90,10 @@ class RoutingTableTest {
 
     assertThat(RoutingTable.builder().addNode(ftp).addNode(relative).problems())
         .containsExactly(
-            "Node gerrit-1: http = ftp://h/ is not an http:// or https:// URL with a host.",
-            "Node gerrit-2: http = /gerrit is not an http:// or https:// URL with a host.");
+            "[node \"gerrit-1\"] http: 'ftp://h/' must start with http:// or https://, like"
+                + " http://10.0.0.1:8080",
+            "[node \"gerrit-2\"] http: '/gerrit' must start with http:// or https://, like"
+                + " http://10.0.0.1:8080");
   }
 
   @Test
@@ -107,7 +113,9 @@ class RoutingTableTest {
   void staticModeNeedsAMaster() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> threeWith(new ElectionSettings(ElectionMode.STATIC, Optional.empty(), false)).build())
-        .withMessage("election.mode = static needs election.master to name the node that takes writes.");
+        .withMessage(
+            "[election] mode = static needs master = NODE, the node that takes all writes (one of"
+                + " gerrit-1, gerrit-2, gerrit-3).");
     assertThat(threeWith(new ElectionSettings(ElectionMode.STATIC, Optional.of(" "), false)).problems())
         .hasSize(1);
   }
@@ -116,8 +124,7 @@ class RoutingTableTest {
   void staticMasterMustNameAConfiguredNode() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> threeWith(new ElectionSettings(ElectionMode.STATIC, Optional.of("gerrit-9"), false)).build())
-        .withMessage(
-            "election.master = gerrit-9 names no configured node: use one of [gerrit-1, gerrit-2, gerrit-3].");
+        .withMessage("[election] master = gerrit-9 names no node; did you mean gerrit-1?");
   }
 
   @Test
@@ -127,7 +134,10 @@ class RoutingTableTest {
             .election(new ElectionSettings(ElectionMode.STATIC, Optional.of("gerrit-1"), false))
             .addNode(Fixtures.node("gerrit-1", 1, 1, AdminState.DISABLED));
 
-    assertThat(b.problems()).containsExactly("election.master = gerrit-1 names a disabled node: enable it or name another master.");
+    assertThat(b.problems())
+        .containsExactly(
+            "[election] master = gerrit-1 names a disabled node: set its state to active, or name"
+                + " another master.");
   }
 
   @Test
@@ -148,11 +158,13 @@ class RoutingTableTest {
 
   @Test
   void listsEveryProblemOneSentencePerLine() {
-    Node ftp = new Node("a", URI.create("ftp://h/"), new Endpoint("h", 1), 1, 1, AdminState.ACTIVE);
+    // A value's problem (like http's) ends as check-config shows it, after "FILE:LINE: [node] key:",
+    // without a full stop; a problem of the table as a whole is a full sentence.
+    Node misnamed = new Node("a b", URI.create("http://h"), new Endpoint("h", 1), 1, 1, AdminState.ACTIVE);
     RoutingTable.Builder b =
         RoutingTable.builder()
             .election(new ElectionSettings(ElectionMode.STATIC, Optional.of("zz"), false))
-            .addNode(ftp)
+            .addNode(misnamed)
             .addNode(Fixtures.node("b", 1))
             .addNode(Fixtures.node("b", 1));
 
@@ -160,6 +172,80 @@ class RoutingTableTest {
 
     assertThat(problems).hasSize(3).allSatisfy(p -> assertThat(p).endsWith("."));
     assertThatIllegalArgumentException().isThrownBy(b::build).withMessage(String.join("\n", problems));
+  }
+
+  @Test
+  void refusesNodeNamesThatCannotAppearInHeadersMetricsAndLogs() {
+    Node spaced = new Node("gerrit 1", URI.create("http://h"), new Endpoint("h", 29418), 1, 1, AdminState.ACTIVE);
+
+    assertThat(RoutingTable.builder().addNode(spaced).problems())
+        .containsExactly(
+            "the node name 'gerrit 1' may hold only letters, digits, '.', '_' and '-': it appears"
+                + " in headers, metrics and logs.");
+  }
+
+  @Test
+  void refusesNodesWhoseSshIsAListenAddressOrPortZero() {
+    Node wildcard = new Node("gerrit-1", URI.create("http://h1"), new Endpoint("*", 29418), 1, 1, AdminState.ACTIVE);
+    Node portZero = new Node("gerrit-2", URI.create("http://h2"), new Endpoint("h2", 0), 1, 1, AdminState.ACTIVE);
+
+    assertThat(RoutingTable.builder().addNode(wildcard).addNode(portZero).problems())
+        .containsExactly(
+            "[node \"gerrit-1\"] ssh: '*:29418': * is for listen addresses; write the node's host,"
+                + " like 10.0.0.1:29418",
+            "[node \"gerrit-2\"] ssh: 'h2:0': port 0 is not a port a node listens on");
+  }
+
+  @Test
+  void refusesNodesWhoseHttpCarriesAUserOrAQuery() {
+    Node user = new Node("gerrit-1", URI.create("http://u:p@h1"), new Endpoint("h1", 29418), 1, 1, AdminState.ACTIVE);
+    Node query = new Node("gerrit-2", URI.create("http://h2/?x"), new Endpoint("h2", 29418), 1, 1, AdminState.ACTIVE);
+
+    assertThat(RoutingTable.builder().addNode(user).addNode(query).problems())
+        .containsExactly(
+            "[node \"gerrit-1\"] http: the URL must not carry a user or password (they would show"
+                + " in logs): the proxy logs in with [accounts] user and password",
+            "[node \"gerrit-2\"] http: 'http://h2/?x' must not have a query or fragment: write the"
+                + " base URL of that Gerrit");
+  }
+
+  @Test
+  void aNodeNamedThreeTimesIsReportedOnce() {
+    RoutingTable.Builder b = RoutingTable.builder();
+    for (int i = 0; i < 3; i++) {
+      b.addNode(Fixtures.node("gerrit-1", i));
+    }
+
+    assertThat(b.problems()).hasSize(1);
+  }
+
+  @Test
+  void staticModeWithoutNodesSaysWhatToDeclare() {
+    assertThat(
+            RoutingTable.builder()
+                .election(new ElectionSettings(ElectionMode.STATIC, Optional.empty(), false))
+                .problems())
+        .containsExactly(
+            RoutingTable.NO_NODE,
+            "[election] mode = static needs master = NODE, the node that takes all writes (a [node"
+                + " \"NAME\"]).");
+  }
+
+  @Test
+  void aMasterFarFromEveryNameListsTheNames() {
+    assertThat(threeWith(new ElectionSettings(ElectionMode.STATIC, Optional.of("primary"), false)).problems())
+        .containsExactly(
+            "[election] master = primary names no node: write one of gerrit-1, gerrit-2, gerrit-3.");
+  }
+
+  @Test
+  void aMasterDeclaredButInvalidIsNotAlsoUnknown() {
+    // check-config passes the names of every declared node, and only the valid ones as nodes: a
+    // node with a wrong setting is reported for that setting alone.
+    assertThat(RoutingTable.staticMasterProblem("gerrit-2", List.of("gerrit-1", "gerrit-2"), List.of()))
+        .isEmpty();
+    assertThat(RoutingTable.staticMasterProblem("gerrit-3", List.of(), List.of()))
+        .contains("[election] master = gerrit-3 names no node.");
   }
 
   @Test

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.gerritproxy.core.config.ConfigSource.Value;
 import org.gerritproxy.core.config.ProxyConfig.Accounts;
 import org.gerritproxy.core.config.ProxyConfig.Admin;
@@ -27,6 +26,7 @@ import org.gerritproxy.core.config.ProxyConfig.Election;
 import org.gerritproxy.core.config.ProxyConfig.Health;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.routing.AdminState;
+import org.gerritproxy.routing.DistinctServers;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;
@@ -46,8 +46,6 @@ import org.gerritproxy.ssh.SshFrontendSettings;
  * valid yields null; the config is built only when nothing at all was reported.
  */
 final class ConfigReader {
-
-  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
   private final ConfigSource main;
   private final ConfigSource secure; // null when there is no secure.config
@@ -165,14 +163,7 @@ final class ConfigReader {
       } else if (spec.get().named()) {
         Integer first = nodeHeaders.putIfAbsent(h.subsection(), h.line());
         if (first != null && redeclaredNodes.add(h.subsection())) {
-          problem(
-              source,
-              h.line(),
-              shown
-                  + " is already declared on line "
-                  + first
-                  + ": give each node its own name,"
-                  + " and keep all of a node's keys in one section.");
+          problem(source, h.line(), Node.redeclared(h.subsection(), "on line " + first));
         }
       }
     }
@@ -394,26 +385,16 @@ final class ConfigReader {
   private List<Node> nodes() {
     Set<String> names = declaredNodes();
     if (names.isEmpty()) {
-      problems.add(
-          main.path(),
-          0,
-          "no node is configured: add a [node \"NAME\"] section with http and ssh for each Gerrit"
-              + " server of the cluster.");
+      problems.add(main.path(), 0, RoutingTable.NO_NODE);
     }
     List<Node> nodes = new ArrayList<>();
-    Map<URI, String> byHttp = new HashMap<>();
-    Map<Endpoint, String> bySsh = new HashMap<>();
+    DistinctServers servers = new DistinctServers();
     for (String name : names) {
       String shown = shown("node", name);
       boolean valid = true;
-      if (!NODE_NAME.matcher(name).matches()) {
-        problem(
-            main,
-            main.headerLine("node", name),
-            "the node name '"
-                + name
-                + "' may hold only letters, digits, '.', '_' and '-': it"
-                + " appears in headers, metrics and logs.");
+      Optional<String> wrongName = Node.nameProblem(name);
+      if (wrongName.isPresent()) {
+        problem(main, main.headerLine("node", name), wrongName.get());
         valid = false;
       }
       URI http =
@@ -431,37 +412,15 @@ final class ConfigReader {
       Integer priority = field(NODE_PRIORITY, name);
       Integer weight = field(NODE_WEIGHT, name);
       AdminState state = field(NODE_STATE, name);
-      if (http != null) {
-        String other = byHttp.putIfAbsent(http, name);
-        if (other != null) {
-          problem(
-              "node",
-              name,
-              "http",
-              shown
-                  + " http = "
-                  + http
-                  + " is also the URL of node "
-                  + other
-                  + ": each node is a different Gerrit server.");
-          valid = false;
-        }
+      Optional<String> sameHttp = http == null ? Optional.empty() : servers.http(name, http);
+      if (sameHttp.isPresent()) {
+        problem("node", name, "http", sameHttp.get());
+        valid = false;
       }
-      if (ssh != null) {
-        String other = bySsh.putIfAbsent(ssh, name);
-        if (other != null) {
-          problem(
-              "node",
-              name,
-              "ssh",
-              shown
-                  + " ssh = "
-                  + ssh
-                  + " is also the SSH address of node "
-                  + other
-                  + ": each node is a different Gerrit server.");
-          valid = false;
-        }
+      Optional<String> sameSsh = ssh == null ? Optional.empty() : servers.ssh(name, ssh);
+      if (sameSsh.isPresent()) {
+        problem("node", name, "ssh", sameSsh.get());
+        valid = false;
       }
       if (valid && allValid(http, ssh, priority, weight, state)) {
         nodes.add(new Node(name, http, ssh, priority, weight, state));
@@ -504,42 +463,13 @@ final class ConfigReader {
     Set<String> declared = declaredNodes();
     if (mode == ElectionMode.STATIC) {
       if (!isSet("election", null, "master")) {
-        problem(
-            "election",
-            null,
-            "mode",
-            "[election] mode = static needs master = NODE, the node that takes all writes ("
-                + (declared.isEmpty()
-                    ? "a [node \"NAME\"]"
-                    : "one of " + String.join(", ", declared))
-                + ").");
-        valid = false;
-      } else if (master != null && !declared.contains(master)) {
-        problem(
-            "election",
-            null,
-            "master",
-            "[election] master = "
-                + master
-                + " names no node"
-                + ConfigSchema.closest(master, declared)
-                    .map(n -> "; did you mean " + n + "?")
-                    .orElse(
-                        declared.isEmpty()
-                            ? "."
-                            : ": write one of " + String.join(", ", declared) + "."));
+        problem("election", null, "mode", RoutingTable.missingStaticMaster(declared));
         valid = false;
       } else if (master != null) {
-        Optional<Node> node = validNodes.stream().filter(n -> n.name().equals(master)).findFirst();
-        if (node.isPresent() && node.get().adminState() == AdminState.DISABLED) {
-          problem(
-              "election",
-              null,
-              "master",
-              "[election] master = "
-                  + master
-                  + " names a disabled node: set its state to active,"
-                  + " or name another master.");
+        Optional<String> wrongMaster =
+            RoutingTable.staticMasterProblem(master, declared, validNodes);
+        if (wrongMaster.isPresent()) {
+          problem("election", null, "master", wrongMaster.get());
           valid = false;
         }
       }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -15,6 +14,7 @@ import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.Typos;
 import org.gerritproxy.routing.WritesMode;
 import org.gerritproxy.ssh.LoginThrottle;
 import org.gerritproxy.ssh.SshFrontendSettings;
@@ -549,45 +549,8 @@ final class ConfigSchema {
     return out;
   }
 
-  /**
-   * The candidate closest to {@code input} (case-insensitive), if it is close enough to be a typo.
-   */
+  /** The candidate closest to {@code input}, if it is close enough to be a typo. */
   static Optional<String> closest(String input, Collection<String> candidates) {
-    String in = input.toLowerCase(Locale.ROOT);
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String c : candidates) {
-      int d = distance(in, c.toLowerCase(Locale.ROOT));
-      if (d < bestDistance) {
-        best = c;
-        bestDistance = d;
-      }
-    }
-    int allowed = Math.max(1, Math.min(3, in.length() / 3));
-    return bestDistance <= allowed ? Optional.of(best) : Optional.empty();
-  }
-
-  /** Levenshtein distance, with a swap of two neighbours counting as one edit. */
-  private static int distance(String a, String b) {
-    int[][] d = new int[a.length() + 1][b.length() + 1];
-    for (int i = 0; i <= a.length(); i++) {
-      d[i][0] = i;
-    }
-    for (int j = 0; j <= b.length(); j++) {
-      d[0][j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-        if (i > 1
-            && j > 1
-            && a.charAt(i - 1) == b.charAt(j - 2)
-            && a.charAt(i - 2) == b.charAt(j - 1)) {
-          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-      }
-    }
-    return d[a.length()][b.length()];
+    return Typos.closest(input, candidates);
   }
 }

@@ -66,42 +66,23 @@ final class ConfigSource {
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
+    LineIndex index = LineIndex.of(text);
+    // JGit still has the last word on what is git-config, and says why not; the lexer, which
+    // LineIndexPropertiesTest holds to the same verdict, says where.
     Config config = new Config();
     try {
       config.fromText(text);
     } catch (ConfigInvalidException e) {
       problems.add(
           path,
-          syntaxErrorLine(text),
+          index.syntaxError().orElse(0),
           "this line is not valid git-config syntax ("
               + e.getMessage()
               + "): write sections as [name] or [node \"NAME\"], and keys as name = value,"
               + " one per line.");
       return null;
     }
-    return new ConfigSource(path, LineIndex.of(text));
-  }
-
-  /**
-   * The line JGit stumbles on. JGit does not say, so parse ever longer prefixes of whole lines: the
-   * first prefix that fails ends with the offending line. (A prefix that stops inside a
-   * backslash-continued value still parses, so no line is blamed early.)
-   */
-  static int syntaxErrorLine(String text) {
-    int line = 0;
-    int from = 0;
-    while (from < text.length()) {
-      int eol = text.indexOf('\n', from);
-      int end = eol < 0 ? text.length() : eol + 1;
-      line++;
-      try {
-        new Config().fromText(text.substring(0, end));
-      } catch (ConfigInvalidException e) {
-        return line;
-      }
-      from = end;
-    }
-    return 0;
+    return new ConfigSource(path, index);
   }
 
   Path path() {

@@ -1,7 +1,6 @@
 package org.gerritproxy.core.config;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -9,10 +8,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.routing.Endpoint;
+import org.gerritproxy.routing.Node;
 
 /**
  * What a configuration value may be: how its text is read (relative paths from the configuration's
@@ -90,12 +91,9 @@ record ValueType<T>(String name, Reader<T> reader, Function<T, String> writer) {
           "integer",
           text -> {
             int w = integer(text);
-            if (w < 1) {
-              throw new IllegalArgumentException(
-                  "must be at least 1, not "
-                      + w
-                      + ": to take a node out of reads, set state = drain or"
-                      + " disabled");
+            Optional<String> wrong = Node.weightProblem(w);
+            if (wrong.isPresent()) {
+              throw new IllegalArgumentException(wrong.get());
             }
             return w;
           },
@@ -133,26 +131,9 @@ record ValueType<T>(String name, Reader<T> reader, Function<T, String> writer) {
       of("host:port", Endpoint::parse, Endpoint::toString);
 
   static final ValueType<Endpoint> NODE_ADDRESS =
-      of(
-          "host:port",
-          text -> {
-            Endpoint e = Endpoint.parse(text);
-            if (e.isWildcard()) {
-              throw new IllegalArgumentException(
-                  "'"
-                      + text
-                      + "': * is for listen addresses; write the node's host, like"
-                      + " 10.0.0.1:29418");
-            }
-            if (e.port() == 0) {
-              throw new IllegalArgumentException(
-                  "'" + text + "': port 0 is not a port a node listens on");
-            }
-            return e;
-          },
-          Endpoint::toString);
+      of("host:port", Node::parseSsh, Endpoint::toString);
 
-  static final ValueType<URI> NODE_URL = of("URL", ValueType::nodeUrl, URI::toString);
+  static final ValueType<URI> NODE_URL = of("URL", Node::parseHttp, URI::toString);
 
   static final ValueType<String> ZOOKEEPER = of("servers", ValueType::zookeeper, s -> s);
 
@@ -271,47 +252,6 @@ record ValueType<T>(String name, Reader<T> reader, Function<T, String> writer) {
         return false;
       default:
         throw new IllegalArgumentException("'" + text + "' is not a boolean: write true or false");
-    }
-  }
-
-  private static URI nodeUrl(String text) {
-    URI uri;
-    try {
-      uri = new URI(text.strip());
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(
-          "'"
-              + text
-              + "' is not a URL ("
-              + e.getReason()
-              + "): write it like http://10.0.0.1:8080");
-    }
-    String scheme = uri.getScheme();
-    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-      throw new IllegalArgumentException(
-          "'" + text + "' must start with http:// or https://, like http://10.0.0.1:8080");
-    }
-    if (uri.getHost() == null) {
-      throw new IllegalArgumentException(
-          "'" + text + "' has no host: write it like http://10.0.0.1:8080");
-    }
-    if (uri.getRawUserInfo() != null) {
-      throw new IllegalArgumentException(
-          "the URL must not carry a user or password (they would show in logs): the proxy logs"
-              + " in with [accounts] user and password");
-    }
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw new IllegalArgumentException(
-          "'" + text + "' must not have a query or fragment: write the base URL of that Gerrit");
-    }
-    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-    while (path.endsWith("/")) {
-      path = path.substring(0, path.length() - 1);
-    }
-    try {
-      return new URI(scheme.toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority() + path);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
     }
   }
 

@@ -13,13 +13,15 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.statistics.Statistics;
 import org.eclipse.jgit.errors.ConfigInvalidException;
 import org.eclipse.jgit.lib.Config;
 
 /**
  * Our lexer reads what JGit's {@link Config} reads: for any text JGit accepts, the same sections,
- * subsections and keys, each with the same values in the same order. JGit is the oracle, since
- * Gerrit reads its own config files with it.
+ * subsections and keys, each with the same values in the same order; it refuses exactly the texts
+ * JGit refuses, and blames the line that parsing ever longer prefixes with JGit finds. JGit is the
+ * oracle, since Gerrit reads its own config files with it.
  */
 class LineIndexPropertiesTest {
 
@@ -47,8 +49,53 @@ class LineIndexPropertiesTest {
       Assume.that(false);
       return;
     }
+    assertReadsAsJGit(LineIndex.of(text), jgit);
+  }
+
+  @Property(shrinking = ShrinkingMode.BOUNDED)
+  void refusesWhatJGitRefusesOnTheLineItStumblesOn(@ForAll("anyText") String text) {
+    Config jgit = new Config();
+    boolean refused;
+    try {
+      jgit.fromText(text);
+      refused = false;
+    } catch (ConfigInvalidException e) {
+      refused = true;
+    }
     LineIndex ours = LineIndex.of(text);
 
+    if (refused) {
+      Statistics.collect("refused");
+      assertThat(ours.syntaxError()).as("the line of the syntax error").hasValue(prefixSearch(text));
+    } else {
+      Statistics.collect("accepted");
+      assertThat(ours.syntaxError()).as("the line of the syntax error").isEmpty();
+      assertReadsAsJGit(ours, jgit);
+    }
+  }
+
+  /**
+   * The line JGit stumbles on, as the loader found it before the lexer did: parse ever longer
+   * prefixes of whole lines; the first prefix that fails ends with the line to blame.
+   */
+  private static int prefixSearch(String text) {
+    int line = 0;
+    int from = 0;
+    while (from < text.length()) {
+      int eol = text.indexOf('\n', from);
+      int end = eol < 0 ? text.length() : eol + 1;
+      line++;
+      try {
+        new Config().fromText(text.substring(0, end));
+      } catch (ConfigInvalidException e) {
+        return line;
+      }
+      from = end;
+    }
+    return 0;
+  }
+
+  private static void assertReadsAsJGit(LineIndex ours, Config jgit) {
     Set<String> sections = new LinkedHashSet<>();
     ours.headers().forEach(h -> sections.add(h.section()));
     // Section and key names are case-insensitive: JGit keeps the first spelling, we lower case.
@@ -92,6 +139,35 @@ class LineIndexPropertiesTest {
         }
       }
     }
+  }
+
+  /**
+   * Near misses of git-config, line by line: each JGit refusal (a bad header, a bad key, a bad
+   * escape, a newline in quotes, a key before any section, an unfinished [include]), the
+   * constructs that run on to the next line, CR, and text without a final newline.
+   */
+  private static final List<String> LINES =
+      List.of(
+          "[a]", "[node \"x\"]", "[node \"x\" ]", "[node\t\"x\"]", "[a b]", "[a", "[a]]", "[]",
+          "[a.b-c]", "[a_b]", "[node \"x\\", "[node \"x\\\\\"]", "[node \"\\y\"]", "[node \"x",
+          "[include]", "[Include]", "  path = p", "path = \\", "path =", "path", "other = x",
+          "k = v", "k=v", "k", "  k ", "k ;c", "k = \"a", "k = \"a\\", "k = a\\", "k = a \\",
+          "k = \\q", "k = \\\r", "k = a\\\r", "k = \"x\" y ", "k\r", "k \r= v", "k = v\r",
+          "k-1 = 2", "k_1 = 2", "k.1 = 2", "= v", " = ", "日本 = x", "k = 日本", "# c", "; c",
+          "", "  ", "\t", "\r", "\\", "\"", "=", "]", "x y = z", "k = ; c", "k = \"; c\"");
+
+  @Provide
+  Arbitrary<String> anyText() {
+    Arbitrary<String> line =
+        Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(12, Arbitraries.of(LINES)),
+            net.jqwik.api.Tuple.of(
+                1, Arbitraries.strings().withChars("[]\"\\=;# \t\r\nak.-").ofMaxLength(8)));
+    return Arbitraries.oneOf(
+        // Half start in a section, so that keys are read rather than refused at once.
+        line.list().ofMaxSize(8).map(l -> "[a]\n" + String.join("\n", l)),
+        line.list().ofMaxSize(8).map(l -> String.join("\n", l)),
+        line.list().ofMaxSize(8).map(l -> "[include]\n" + String.join("\n", l) + "\n"));
   }
 
   @Provide

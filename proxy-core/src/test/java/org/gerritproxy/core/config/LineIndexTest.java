@@ -89,4 +89,46 @@ class LineIndexTest {
 
     assertThat(index.entries()).extracting(Entry::line).containsExactly(2, 4);
   }
+
+  @Test
+  void aValidTextHasNoSyntaxError() {
+    assertThat(LineIndex.of("[a]\n  k = v\n").syntaxError()).isEmpty();
+  }
+
+  @Test
+  void aSyntaxErrorIsBlamedOnItsLine() {
+    assertThat(LineIndex.of("[a]\n  k = 1\n  k = \\q\n  j = 2\n").syntaxError()).hasValue(3);
+    assertThat(LineIndex.of("# c\nk = v\n[a]\n").syntaxError()).hasValue(2);
+    assertThat(LineIndex.of("[a]\n[b\n").syntaxError()).hasValue(2);
+    assertThat(LineIndex.of("[a]\n  k = \"open\n").syntaxError()).hasValue(2);
+    assertThat(LineIndex.of("[a]\n  k").syntaxError()).as("a key cut off by the end").hasValue(2);
+  }
+
+  @Test
+  void theKeysBeforeASyntaxErrorAreKept() {
+    LineIndex index = LineIndex.of("[a]\n  k = 1\n  ]\n");
+
+    assertThat(index.entries()).extracting(Entry::value).containsExactly("1");
+    assertThat(index.syntaxError()).hasValue(3);
+  }
+
+  @Test
+  void aSubsectionContinuedWithABackslashSpansLines() {
+    LineIndex index = LineIndex.of("[node \"a\\\nb\"]\n  k = v\n");
+
+    assertThat(index.headers()).extracting(Header::subsection).containsExactly("a\nb");
+    assertThat(index.entries()).extracting(Entry::line).containsExactly(3);
+    // A text that ended inside it would lack the closing bracket: that is the line JGit blames.
+    assertThat(LineIndex.of("[node \"a\\\nb\"]\n  k = \\q\n").syntaxError()).hasValue(1);
+  }
+
+  @Test
+  void anIncludeNeedsAPathAndIsBlamedWhereItCouldHaveEnded() {
+    assertThat(LineIndex.of("[include]\n  path = p\n").syntaxError()).isEmpty();
+    assertThat(LineIndex.of("[include]\n  other = p\n").syntaxError()).hasValue(2);
+    assertThat(LineIndex.of("[include]\n  path =\n").syntaxError()).hasValue(2);
+    // Valid when whole, but cut after line 2 the path would be empty: the search over prefixes
+    // the lexer stands in for blamed line 2 for the error on line 4.
+    assertThat(LineIndex.of("[include]\n  path = \\\n  p\n  ]\n").syntaxError()).hasValue(2);
+  }
 }
