@@ -85,7 +85,7 @@ class GlitchesKeepTheMasterTest {
         .append("\n\tssh = 127.0.0.1:").append(c.node(2).sshPort()).append("\n\tpriority = 50\n");
     Files.writeString(config, text);
     proxy = ProxyProcess.start(config);
-    await(() -> proxy.cluster().snapshot().master().is("gerrit-1")
+    awaitMinute(() -> proxy.cluster().snapshot().master().is("gerrit-1")
         && proxy.cluster().snapshot().health().stateOf("gerrit-2") == NodeState.UP,
         "gerrit-1 elected and gerrit-2 up");
 
@@ -163,7 +163,7 @@ class GlitchesKeepTheMasterTest {
       clone = new ProcessBuilder("git", "clone", "-q", authUrl(), dir.resolve("cut-clone-"
           + System.nanoTime()).toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("clone.out").toFile()).start();
-      await(() -> masterHttp.delivered() - deliveredBefore > (1 << 20) || !clone.isAlive(),
+      awaitMinute(() -> masterHttp.delivered() - deliveredBefore > (1 << 20) || !clone.isAlive(),
           "a megabyte of the pack passed the relay");
       assertThat(clone.isAlive()).as("the clone is still under way when the relay resets it")
           .isTrue();
@@ -242,7 +242,7 @@ class GlitchesKeepTheMasterTest {
   private static String peerLoginSince(LogMark mark) throws Exception {
     Pattern login = Pattern.compile("^\\[[^\\]]+\\] ([0-9a-f]+) .*'Gerrit Code Review' - LOGIN FROM");
     String[] found = new String[1];
-    await(() -> {
+    awaitMinute(() -> {
       for (String line : master.sshdLog().linesSince(mark)) {
         Matcher m = login.matcher(line);
         if (m.find()) {
@@ -255,17 +255,8 @@ class GlitchesKeepTheMasterTest {
     return found[0];
   }
 
-  private interface Condition {
-    boolean holds() throws Exception;
-  }
-
-  private static void await(Condition condition, String what) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!condition.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 60 s: " + what);
-      }
-      Thread.sleep(100);
-    }
+  private static void awaitMinute(TwoChannelProxy.Condition condition, String what)
+      throws InterruptedException {
+    TwoChannelProxy.awaitTrue(condition, Duration.ofSeconds(60), what);
   }
 }

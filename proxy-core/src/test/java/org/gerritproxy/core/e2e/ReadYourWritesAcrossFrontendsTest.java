@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
 import org.gerritproxy.core.cluster.GerritNode;
@@ -204,19 +203,10 @@ class ReadYourWritesAcrossFrontendsTest {
 
   /** Until both nodes are UP, reads are not spread by session and the premise does not hold. */
   private static void awaitBothNodesUp() throws InterruptedException {
-    await(() -> proxy.process().cluster().snapshot().health().stateOf(master.name()) == NodeState.UP
-        && proxy.process().cluster().snapshot().health().stateOf(other.name()) == NodeState.UP,
-        "both nodes UP in the proxy's view");
-  }
-
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 30 s: " + what);
-      }
-      Thread.sleep(50);
-    }
+    TwoChannelProxy.awaitTrue(
+        () -> proxy.process().cluster().snapshot().health().stateOf(master.name()) == NodeState.UP
+            && proxy.process().cluster().snapshot().health().stateOf(other.name()) == NodeState.UP,
+        Duration.ofSeconds(30), "both nodes UP in the proxy's view");
   }
 
   private static String httpUrl(User u) {
