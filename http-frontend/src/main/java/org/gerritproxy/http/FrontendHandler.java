@@ -32,6 +32,7 @@ import org.gerritproxy.routing.RouteDecision;
 import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SessionKey;
+import org.gerritproxy.routing.traffic.AccessRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -541,10 +542,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
       return;
     }
     e.finished = true;
-    AccessRecord r = e.toRecord();
+    AccessRecord<HttpRequestLine> r = e.toRecord();
     AccessLog.write(r);
     try {
-      server.observer().exchangeCompleted(r);
+      server.observer().completed(r);
     } catch (RuntimeException ex) {
       LOG.warn("{}: the exchange observer failed", server.settings().proxyName(), ex);
     }

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.traffic.TrafficObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +53,7 @@ public final class HttpProxyServer {
 
   private final HttpFrontendSettings settings;
   private final Supplier<RoutingSnapshot> snapshots;
-  private final BackendObserver observer;
+  private final TrafficObserver observer;
   /** Replaced whole when the certificate files change; each new connection reads it once. */
   private volatile SslContext serverTls;
   private final ReadYourWrites readYourWrites;
@@ -71,7 +72,8 @@ public final class HttpProxyServer {
    * @throws IllegalArgumentException when the TLS certificate or key cannot be read
    */
   public HttpProxyServer(
-      HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots, BackendObserver observer) {
+      HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots,
+      TrafficObserver observer) {
     this(settings, snapshots, observer, ReadYourWrites.onSystemClock());
   }
 
@@ -80,7 +82,7 @@ public final class HttpProxyServer {
    *     write over either sends that user's reads over both to the master
    */
   public HttpProxyServer(HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots,
-      BackendObserver observer, ReadYourWrites readYourWrites) {
+      TrafficObserver observer, ReadYourWrites readYourWrites) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
     this.observer = Objects.requireNonNull(observer, "observer");
@@ -242,7 +244,7 @@ public final class HttpProxyServer {
     return snapshots.get();
   }
 
-  BackendObserver observer() {
+  TrafficObserver observer() {
     return observer;
   }
 
