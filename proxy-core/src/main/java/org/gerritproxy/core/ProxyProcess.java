@@ -327,6 +327,11 @@ public final class ProxyProcess implements AutoCloseable {
           result = Reconfiguration.withTlsOf(was, next.httpd());
         }
       }
+      if (change.changesHttpLimits()) {
+        // With the scheme and certificate that run now: a switch between HTTP and HTTPS waits.
+        result = Reconfiguration.withTlsOf(next.httpd(), result);
+        http.useSettings(result);
+      }
       change.httpWaitsForRestart().forEach(this::needsRestart);
       return result;
     }
