@@ -66,8 +66,8 @@ public final class ProxyProcess implements AutoCloseable {
       settings -> new HttpProxyServer(settings, this::routingSnapshot, trafficObserver(),
           readYourWrites), events);
   private final SshListener ssh = new SshListener(
-      settings -> new SshFrontend(settings, this::routingSnapshot, trafficObserver(), readYourWrites),
-      events);
+      settings -> new SshFrontend(settings, this::routingSnapshot, trafficObserver(),
+          readYourWrites), events);
   private final AdminListener admin;
   private volatile ConfigFileWatcher watcher;
 
