@@ -1,5 +1,6 @@
 package org.gerritproxy.http;
 
+import org.gerritproxy.routing.traffic.AccessRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,19 +20,21 @@ final class AccessLog {
 
   private AccessLog() {}
 
-  static void write(AccessRecord r) {
+  static void write(AccessRecord<HttpRequestLine> r) {
     if (LOG.isInfoEnabled()) {
       LOG.info(format(r));
     }
   }
 
-  static String format(AccessRecord r) {
+  static String format(AccessRecord<HttpRequestLine> r) {
     StringBuilder sb = new StringBuilder(128);
-    sb.append(r.clientAddress()).append(' ')
+    HttpRequestLine line = r.detail();
+    sb.append(r.client()).append(' ')
         .append(r.user().map(AccessLog::clean).orElse("-")).append(' ')
-        .append('"').append(clean(r.method())).append(' ').append(clean(r.path())).append("\" ")
+        .append('"').append(clean(line.method())).append(' ').append(clean(line.path()))
+        .append("\" ")
         .append(r.status()).append(' ')
-        .append(r.responseBytes()).append(' ')
+        .append(r.bytesOut()).append(' ')
         .append(r.node().orElse("-")).append(' ')
         .append(r.requestClass().map(Enum::name).orElse("-")).append('/').append(r.label())
         .append(' ')

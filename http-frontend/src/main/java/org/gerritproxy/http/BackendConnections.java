@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -48,23 +49,17 @@ final class BackendConnections {
       AttributeKey.valueOf(BackendConnections.class, "idleTimer");
 
   private final Bootstrap bootstrap;
-  private final long keepIdleNanos;
-  private final int maxHeaderSize;
+  /** Read per connection and per release, so that a reload's timeouts apply to the next one. */
+  private final Supplier<HttpFrontendSettings> settings;
   private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
   private volatile SslContext clientTls;
   private final Map<URI, String> keys = new ConcurrentHashMap<>();
 
-  BackendConnections(Bootstrap bootstrap, HttpFrontendSettings settings) {
+  BackendConnections(Bootstrap bootstrap, Supplier<HttpFrontendSettings> settings) {
     this.bootstrap = bootstrap
         .option(ChannelOption.AUTO_READ, false)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-            (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()));
-    Duration keep = settings.idleTimeout().compareTo(MAX_KEEP_IDLE) < 0
-        ? settings.idleTimeout() : MAX_KEEP_IDLE;
-    this.keepIdleNanos = keep.toNanos();
-    // Gerrit's responses carry big headers (CSP, cookies): allow more than we accept from clients.
-    this.maxHeaderSize = Math.max(64 * 1024, settings.maxHeaderSize());
+        .option(ChannelOption.TCP_NODELAY, true);
+    this.settings = settings;
   }
 
   /** A live idle connection to {@code node} on {@code loop}, most recently used first; or null. */
@@ -90,7 +85,12 @@ final class BackendConnections {
     String host = uri.getHost();
     int port = uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80;
     SslContext sslContext = tls ? clientTls() : null;
+    HttpFrontendSettings now = settings.get();
+    // Gerrit's responses carry big headers (CSP, cookies): allow more than we accept from clients.
+    int maxHeaderSize = Math.max(64 * 1024, now.maxHeaderSize());
     ChannelFuture f = bootstrap.clone(loop)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, now.connectTimeout().toMillis()))
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
@@ -129,11 +129,13 @@ final class BackendConnections {
       return;
     }
     queue.addLast(ch);
+    Duration idleTimeout = settings.get().idleTimeout();
+    Duration keep = idleTimeout.compareTo(MAX_KEEP_IDLE) < 0 ? idleTimeout : MAX_KEEP_IDLE;
     ch.attr(IDLE_TIMER).set(ch.eventLoop().schedule(() -> {
       if (queue.remove(ch)) {
         ch.close();
       }
-    }, keepIdleNanos, TimeUnit.NANOSECONDS));
+    }, keep.toNanos(), TimeUnit.NANOSECONDS));
     // A read outstanding while idle lets us see the node close the connection (or babble).
     ch.read();
   }

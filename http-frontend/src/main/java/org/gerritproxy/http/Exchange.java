@@ -14,6 +14,7 @@ import org.gerritproxy.routing.Classification;
 import org.gerritproxy.routing.GitHttpRequest;
 import org.gerritproxy.routing.HttpClassification;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.traffic.AccessRecord;
 
 /**
  * One request and its response as they cross the proxy: what was asked, where it went and how
@@ -270,22 +271,22 @@ final class Exchange {
         + " response=" + responseState + (node == null ? "" : " node=" + node.name());
   }
 
-  AccessRecord toRecord() {
+  AccessRecord<HttpRequestLine> toRecord() {
     Optional<Classification> c =
         Optional.ofNullable(classified).map(HttpClassification::classification);
-    return new AccessRecord(
+    return new AccessRecord<>(
+        AccessRecord.Frontend.HTTP,
         start,
         clientIp,
         user,
-        request.method().name(),
-        ProxyHeaders.pathOf(target),
-        responseStarted() ? status : AccessRecord.CLIENT_CLOSED,
-        requestBytes,
-        responseBytes,
-        Optional.ofNullable(node).map(Node::name),
         c.map(Classification::requestClass),
         c.map(Classification::label).orElse("-"),
+        Optional.ofNullable(node).map(Node::name),
+        responseStarted() ? status : AccessRecord.CLIENT_CLOSED,
         outcome,
-        elapsed());
+        requestBytes,
+        responseBytes,
+        elapsed(),
+        new HttpRequestLine(request.method().name(), ProxyHeaders.pathOf(target)));
   }
 }

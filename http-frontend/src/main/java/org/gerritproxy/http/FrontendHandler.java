@@ -32,6 +32,7 @@ import org.gerritproxy.routing.RouteDecision;
 import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SessionKey;
+import org.gerritproxy.routing.traffic.AccessRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
 
   private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
 
-  private final HttpProxyServer server;
+  private final HttpFrontend server;
+  /** This connection's settings, as they were when it was accepted. */
+  private final HttpFrontendSettings settings;
   private ChannelHandlerContext ctx;
   private RequestDeadline deadline;
   private String clientIp = "-";
@@ -54,8 +57,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   /** A message was asked for and has not come yet. */
   private boolean awaitingMessage;
 
-  FrontendHandler(HttpProxyServer server) {
+  FrontendHandler(HttpFrontend server, HttpFrontendSettings settings) {
     this.server = server;
+    this.settings = settings;
   }
 
   @Override
@@ -203,13 +207,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   private void connectFailed(Exchange e, Node node, Throwable cause) {
     server.observer().nodeFailed(node, cause);
     if (!e.bodyStarted && e.hasFallback()) {
-      LOG.info("{}: no connection to {} ({}); trying {}", server.settings().proxyName(),
+      LOG.info("{}: no connection to {} ({}); trying {}", settings.proxyName(),
           node.name(), cause.toString(), e.candidates.get(e.candidate + 1).name());
       e.candidate++;
       connect(e, true);
       return;
     }
-    LOG.warn("{}: no connection to {} at {}: {}", server.settings().proxyName(), node.name(),
+    LOG.warn("{}: no connection to {} at {}: {}", settings.proxyName(), node.name(),
         node.http(), cause.toString());
     e.outcome = AccessRecord.Outcome.BACKEND_FAILED;
     String tried = e.candidates.size() > 1 ? " (tried " + (e.candidate + 1) + " nodes)" : "";
@@ -224,9 +228,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     e.backend = backend;
     e.backendReused = reused;
     e.connectionAttached();
-    backend.pipeline().get(BackendHandler.class).bind(e, this, server.settings().nodeHeader());
+    backend.pipeline().get(BackendHandler.class).bind(e, this, settings.nodeHeader());
     ChannelFuture f = backend.write(ProxyHeaders.toBackend(
-        e.request, e.target, e.node, clientIp, server.settings().isHttps()));
+        e.request, e.target, e.node, clientIp, settings.isHttps()));
     // A retry after the client's (empty) last chunk was read: send that end again too.
     boolean complete = e.requestReceived() && !e.bodyStarted;
     if (complete) {
@@ -417,7 +421,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
         && e.hasNoBody() && e.requestReceived() && e.isIdempotent();
     if (staleRetry) {
       LOG.debug("{}: kept-alive connection to {} closed before answering; retrying on a new one",
-          server.settings().proxyName(), e.node.name());
+          settings.proxyName(), e.node.name());
       connect(e, false);
       return;
     }
@@ -427,7 +431,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     e.outcome = AccessRecord.Outcome.BACKEND_FAILED;
     if (e.responseStarted()) {
       LOG.warn("{}: Gerrit node {} failed in the middle of a response to {} {} ({}); closing the"
-              + " client connection", server.settings().proxyName(), e.node.name(),
+              + " client connection", settings.proxyName(), e.node.name(),
           e.request.method(), ProxyHeaders.pathOf(e.target), cause.toString());
       // What was relayed goes out, then the end of the connection tells the client the response
       // is incomplete: its length, or its missing last chunk, is never made up for.
@@ -438,7 +442,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
       e.clientKeepAlive = false;
     }
     e.discardBody();
-    LOG.warn("{}: Gerrit node {} failed before answering {} {}: {}", server.settings().proxyName(),
+    LOG.warn("{}: Gerrit node {} failed before answering {} {}: {}", settings.proxyName(),
         e.node.name(), e.request.method(), ProxyHeaders.pathOf(e.target), cause.toString());
     String notRetried = e.bodyStarted
         ? " The request was not retried elsewhere because its body had already been sent."
@@ -462,7 +466,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   private void refuse(Exchange e, RouteDecision.Refuse refusal) {
     e.outcome = AccessRecord.Outcome.REFUSED;
     e.discardBody();
-    LOG.debug("{}: refused {} {}: {}", server.settings().proxyName(), e.request.method(),
+    LOG.debug("{}: refused {} {}: {}", settings.proxyName(), e.request.method(),
         ProxyHeaders.pathOf(e.target), refusal.message());
     send(e, RefusalResponse.forRefusal(refusal, e.git(), e.clientKeepAlive && !isDraining()));
     if (!e.requestReceived()) {
@@ -473,11 +477,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   private void badRequest(Exchange e, Throwable cause) {
     if (cause instanceof TooLongHttpHeaderException) {
       answerAndClose(e, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-          "The request headers are larger than the " + server.settings().maxHeaderSize()
+          "The request headers are larger than the " + settings.maxHeaderSize()
               + " bytes this proxy accepts; send fewer or smaller headers (cookies, tokens).");
     } else if (cause instanceof TooLongHttpLineException) {
       answerAndClose(e, HttpResponseStatus.REQUEST_URI_TOO_LONG,
-          "The request line is longer than the " + server.settings().maxHeaderSize()
+          "The request line is longer than the " + settings.maxHeaderSize()
               + " bytes this proxy accepts; shorten the URL.");
     } else if (cause instanceof TooLongFrameException) {
       answerAndClose(e, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -541,12 +545,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
       return;
     }
     e.finished = true;
-    AccessRecord r = e.toRecord();
+    AccessRecord<HttpRequestLine> r = e.toRecord();
     AccessLog.write(r);
     try {
-      server.observer().exchangeCompleted(r);
+      server.observer().completed(r);
     } catch (RuntimeException ex) {
-      LOG.warn("{}: the exchange observer failed", server.settings().proxyName(), ex);
+      LOG.warn("{}: the exchange observer failed", settings.proxyName(), ex);
     }
   }
 
@@ -561,7 +565,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
         exchange = e;
         answerAndClose(e, HttpResponseStatus.REQUEST_TIMEOUT,
             "The request headers did not arrive within "
-                + server.settings().headerTimeout().toSeconds() + "s; the connection is closed."
+                + settings.headerTimeout().toSeconds() + "s; the connection is closed."
                 + " Check the network between you and the proxy.");
       }
       return;
@@ -597,10 +601,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof IOException || cause instanceof io.netty.handler.codec.DecoderException) {
       // Resets, broken pipes, TLS garbage from scanners: routine, and no concern of the operator.
-      LOG.debug("{}: client {} connection failed: {}", server.settings().proxyName(), clientIp,
+      LOG.debug("{}: client {} connection failed: {}", settings.proxyName(), clientIp,
           cause.toString());
     } else {
-      LOG.warn("{}: client {} connection failed", server.settings().proxyName(), clientIp, cause);
+      LOG.warn("{}: client {} connection failed", settings.proxyName(), clientIp, cause);
     }
     ctx.close();
   }

@@ -32,9 +32,11 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.traffic.TrafficObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,9 +52,15 @@ public final class HttpProxyServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpProxyServer.class);
 
-  private final HttpFrontendSettings settings;
+  /**
+   * The settings in force: each new connection reads them once, so that a reload's limits,
+   * timeouts and node header apply from the next connection on. The listen address and the
+   * scheme never change here (a new address is a new server); the certificate has {@link
+   * #serverTls}.
+   */
+  private final AtomicReference<HttpFrontendSettings> settings;
   private final Supplier<RoutingSnapshot> snapshots;
-  private final BackendObserver observer;
+  private final TrafficObserver observer;
   /** Replaced whole when the certificate files change; each new connection reads it once. */
   private volatile SslContext serverTls;
   private final ReadYourWrites readYourWrites;
@@ -71,7 +79,8 @@ public final class HttpProxyServer {
    * @throws IllegalArgumentException when the TLS certificate or key cannot be read
    */
   public HttpProxyServer(
-      HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots, BackendObserver observer) {
+      HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots,
+      TrafficObserver observer) {
     this(settings, snapshots, observer, ReadYourWrites.onSystemClock());
   }
 
@@ -80,8 +89,8 @@ public final class HttpProxyServer {
    *     write over either sends that user's reads over both to the master
    */
   public HttpProxyServer(HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots,
-      BackendObserver observer, ReadYourWrites readYourWrites) {
-    this.settings = Objects.requireNonNull(settings, "settings");
+      TrafficObserver observer, ReadYourWrites readYourWrites) {
+    this.settings = new AtomicReference<>(Objects.requireNonNull(settings, "settings"));
     this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
     this.observer = Objects.requireNonNull(observer, "observer");
     this.readYourWrites = Objects.requireNonNull(readYourWrites, "readYourWrites");
@@ -105,12 +114,8 @@ public final class HttpProxyServer {
         epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     Class<? extends ServerChannel> serverChannelClass =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    connections = new BackendConnections(new Bootstrap().channel(clientChannel), settings);
-
-    HttpDecoderConfig decoder = new HttpDecoderConfig()
-        .setMaxInitialLineLength(settings.maxHeaderSize())
-        .setMaxHeaderSize(settings.maxHeaderSize())
-        .setMaxChunkSize(64 * 1024);
+    connections = new BackendConnections(new Bootstrap().channel(clientChannel), settings::get);
+    HttpFrontend frontend = new Handlers();
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(serverChannelClass)
@@ -121,31 +126,55 @@ public final class HttpProxyServer {
           @Override
           protected void initChannel(SocketChannel ch) {
             clients.add(ch);
+            HttpFrontendSettings s = settings.get();
+            HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(s.maxHeaderSize())
+                .setMaxHeaderSize(s.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024);
             ChannelPipeline p = ch.pipeline();
             SslContext tls = serverTls;
             if (tls != null) {
               p.addLast("tls", tls.newHandler(ch.alloc()));
             }
-            p.addLast("deadline", new RequestDeadline(settings.headerTimeout(), settings.idleTimeout()));
+            p.addLast("deadline", new RequestDeadline(s.headerTimeout(), s.idleTimeout()));
             p.addLast("http", new HttpServerCodec(decoder));
             p.addLast("flow", new FlowControlHandler());
-            p.addLast("proxy", new FrontendHandler(HttpProxyServer.this));
+            p.addLast("proxy", new FrontendHandler(frontend, s));
           }
         });
-    InetSocketAddress listen = settings.listen().isWildcard()
-        ? new InetSocketAddress(settings.listen().port())
-        : new InetSocketAddress(settings.listen().host(), settings.listen().port());
+    HttpFrontendSettings now = settings.get();
+    InetSocketAddress listen = now.listen().isWildcard()
+        ? new InetSocketAddress(now.listen().port())
+        : new InetSocketAddress(now.listen().host(), now.listen().port());
     try {
       serverChannel = b.bind(listen).sync().channel();
     } catch (Exception e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       group = null;
-      throw new IOException("cannot listen on " + settings.listen() + " for HTTP: " + e.getMessage(), e);
+      throw new IOException("cannot listen on " + now.listen() + " for HTTP: " + e.getMessage(), e);
     }
     InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-    LOG.info("{}: listening for {} on {} ({} transport)", settings.proxyName(),
-        settings.isHttps() ? "HTTPS" : "HTTP", bound, epoll ? "epoll" : "nio");
+    LOG.info("{}: listening for {} on {} ({} transport)", now.proxyName(),
+        now.isHttps() ? "HTTPS" : "HTTP", bound, epoll ? "epoll" : "nio");
     return bound;
+  }
+
+  /**
+   * Serves connections accepted from now on with {@code next}'s limits, timeouts and node header;
+   * connections already open keep the settings they started with. The listen address and the
+   * scheme cannot change in place, and the certificate stays the one {@link #reloadTls} read.
+   *
+   * @throws IllegalArgumentException when {@code next} listens elsewhere or switches HTTP and HTTPS
+   */
+  public void useSettings(HttpFrontendSettings next) {
+    HttpFrontendSettings was = settings.get();
+    if (!next.listen().equals(was.listen()) || next.isHttps() != was.isHttps()) {
+      throw new IllegalArgumentException("the HTTP listener on " + was.listen()
+          + " cannot move or switch between HTTP and HTTPS in place; start a new one");
+    }
+    settings.set(was.isHttps()
+        ? next.withTls(was.sslCertificate().get(), was.sslKey().get())
+        : next);
   }
 
   /** Client connections open now. */
@@ -166,7 +195,8 @@ public final class HttpProxyServer {
       throw new IllegalStateException("this listener serves plain HTTP; it needs a restart for HTTPS");
     }
     serverTls = serverTls(certificate, key);
-    LOG.info("{}: HTTPS certificate reloaded from {}", settings.proxyName(), certificate);
+    settings.updateAndGet(s -> s.withTls(certificate, key));
+    LOG.info("{}: HTTPS certificate reloaded from {}", settings.get().proxyName(), certificate);
   }
 
   /** Stops accepting new connections; connections already accepted are served on. */
@@ -215,7 +245,7 @@ public final class HttpProxyServer {
       if (System.nanoTime() >= deadline) {
         finished = false;
         LOG.warn("{}: {} HTTP connection(s) still busy after {}; closing them",
-            settings.proxyName(), open.size(), timeout);
+            settings.get().proxyName(), open.size(), timeout);
         break;
       }
       try {
@@ -228,34 +258,36 @@ public final class HttpProxyServer {
     }
     open.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-    LOG.info("{}: HTTP frontend stopped", settings.proxyName());
+    LOG.info("{}: HTTP frontend stopped", settings.get().proxyName());
     return finished;
   }
 
-  // ---------------------------------------------------------------- for the handlers
+  /** This server as its connections' handlers see it. */
+  private final class Handlers implements HttpFrontend {
+    @Override
+    public RoutingSnapshot snapshot() {
+      return snapshots.get();
+    }
 
-  HttpFrontendSettings settings() {
-    return settings;
-  }
+    @Override
+    public TrafficObserver observer() {
+      return observer;
+    }
 
-  RoutingSnapshot snapshot() {
-    return snapshots.get();
-  }
+    @Override
+    public BackendConnections connections() {
+      return connections;
+    }
 
-  BackendObserver observer() {
-    return observer;
-  }
+    @Override
+    public ReadYourWrites readYourWrites() {
+      return readYourWrites;
+    }
 
-  BackendConnections connections() {
-    return connections;
-  }
-
-  ReadYourWrites readYourWrites() {
-    return readYourWrites;
-  }
-
-  boolean isDraining() {
-    return draining;
+    @Override
+    public boolean isDraining() {
+      return draining;
+    }
   }
 
   private static SslContext serverTls(HttpFrontendSettings s) {

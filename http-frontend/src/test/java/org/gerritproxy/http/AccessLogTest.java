@@ -8,6 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
 import java.util.List;
 import org.gerritproxy.routing.RequestClass;
+import org.gerritproxy.routing.traffic.AccessRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,9 +44,9 @@ class AccessLogTest extends ProxyFixture {
     assertThat(line).startsWith("127.0.0.1 alice \"GET /a/changes/\" 200 19 gerrit-1 READ/rest ")
         .endsWith("ms")
         .doesNotContain("t0ken").doesNotContain("s3cret").doesNotContain("owner");
-    AccessRecord r = observer.records.get(0);
+    AccessRecord<HttpRequestLine> r = observer.records.get(0);
     assertThat(r.user()).contains("alice");
-    assertThat(r.path()).isEqualTo("/a/changes/");
+    assertThat(r.detail().path()).isEqualTo("/a/changes/");
     assertThat(r.node()).contains("gerrit-1");
     assertThat(r.requestClass()).contains(RequestClass.READ);
     assertThat(r.outcome()).isEqualTo(AccessRecord.Outcome.COMPLETED);

@@ -21,15 +21,17 @@ import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.RoutingTable;
 import org.gerritproxy.routing.WriteMaster;
 import org.gerritproxy.routing.WritesMode;
+import org.gerritproxy.routing.traffic.AccessRecord;
+import org.gerritproxy.routing.traffic.TrafficObserver;
 import org.junit.jupiter.api.AfterEach;
 
 /** Backends, a routing snapshot and a proxy in front of them, torn down after each test. */
 abstract class ProxyFixture {
 
   /** Records what the proxy reports. */
-  static final class RecordingObserver implements BackendObserver {
+  static final class RecordingObserver implements TrafficObserver {
     final List<String> failedNodes = new CopyOnWriteArrayList<>();
-    final List<AccessRecord> records = new CopyOnWriteArrayList<>();
+    final List<AccessRecord<HttpRequestLine>> records = new CopyOnWriteArrayList<>();
 
     @Override
     public void nodeFailed(Node node, Throwable cause) {
@@ -37,8 +39,9 @@ abstract class ProxyFixture {
     }
 
     @Override
-    public void exchangeCompleted(AccessRecord record) {
-      records.add(record);
+    @SuppressWarnings("unchecked") // the HTTP frontend reports HTTP records only
+    public void completed(AccessRecord<?> record) {
+      records.add((AccessRecord<HttpRequestLine>) record);
     }
   }
 

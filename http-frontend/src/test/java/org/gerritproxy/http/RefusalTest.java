@@ -22,6 +22,7 @@ import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.NodeState;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.WriteMaster;
+import org.gerritproxy.routing.traffic.AccessRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -85,6 +85,13 @@ final class HttpListener implements AutoCloseable {
     }
   }
 
+  /** New connections get {@code settings}' limits, timeouts and node header; same address. */
+  synchronized void useSettings(HttpFrontendSettings settings) {
+    server.useSettings(settings);
+    events.record("reload", "[httpd] limits, timeouts or node header changed; connections"
+        + " accepted from now on use them");
+  }
+
   /** HTTPS: the certificate and key are read again when their files change. */
   synchronized void watchCertificate(HttpFrontendSettings settings) {
     ConfigFileWatcher old = certificateWatcher;

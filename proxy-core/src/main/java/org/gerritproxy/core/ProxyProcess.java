@@ -27,7 +27,6 @@ import org.gerritproxy.core.metrics.FrontendGauges;
 import org.gerritproxy.core.metrics.ProxyMetrics;
 import org.gerritproxy.core.probe.NetworkProbe;
 import org.gerritproxy.core.reload.Reconfiguration;
-import org.gerritproxy.http.BackendObserver;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
 import org.gerritproxy.routing.ElectionMode;
@@ -35,9 +34,9 @@ import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.WriteMaster;
-import org.gerritproxy.ssh.SshCommandRecord;
+import org.gerritproxy.routing.traffic.AccessRecord;
+import org.gerritproxy.routing.traffic.TrafficObserver;
 import org.gerritproxy.ssh.SshFrontend;
-import org.gerritproxy.ssh.SshObserver;
 import org.gerritproxy.ssh.SshFrontendSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,11 +63,11 @@ public final class ProxyProcess implements AutoCloseable {
   private Optional<FailoverCommand> failover = Optional.empty();
   private Optional<ZooKeeperElection> zookeeper = Optional.empty();
   private final HttpListener http = new HttpListener(
-      settings -> new HttpProxyServer(settings, this::routingSnapshot, httpObserver(),
+      settings -> new HttpProxyServer(settings, this::routingSnapshot, trafficObserver(),
           readYourWrites), events);
   private final SshListener ssh = new SshListener(
-      settings -> new SshFrontend(settings, this::routingSnapshot, sshObserver(), readYourWrites),
-      events);
+      settings -> new SshFrontend(settings, this::routingSnapshot, trafficObserver(),
+          readYourWrites), events);
   private final AdminListener admin;
   private volatile ConfigFileWatcher watcher;
 
@@ -187,36 +186,20 @@ public final class ProxyProcess implements AutoCloseable {
     http.watchCertificate(cfg.httpd());
   }
 
-  private BackendObserver httpObserver() {
-    return new BackendObserver() {
+  /** Both frontends feed passive health and metrics the same way. */
+  private TrafficObserver trafficObserver() {
+    return new TrafficObserver() {
       @Override
       public void nodeFailed(Node node, Throwable cause) {
         cluster.trafficFailure(node.name(), cause);
       }
 
       @Override
-      public void exchangeCompleted(org.gerritproxy.http.AccessRecord record) {
-        if (record.outcome() == org.gerritproxy.http.AccessRecord.Outcome.COMPLETED) {
+      public void completed(AccessRecord<?> record) {
+        if (record.outcome() == AccessRecord.Outcome.COMPLETED) {
           record.node().ifPresent(cluster::trafficSucceeded);
         }
-        metrics.httpExchange(record);
-      }
-    };
-  }
-
-  private SshObserver sshObserver() {
-    return new SshObserver() {
-      @Override
-      public void nodeFailed(Node node, Throwable cause) {
-        cluster.trafficFailure(node.name(), cause);
-      }
-
-      @Override
-      public void commandCompleted(SshCommandRecord record) {
-        if (record.outcome() == SshCommandRecord.Outcome.COMPLETED) {
-          record.node().ifPresent(cluster::trafficSucceeded);
-        }
-        metrics.sshCommand(record);
+        metrics.request(record);
       }
     };
   }
@@ -342,6 +325,11 @@ public final class ProxyProcess implements AutoCloseable {
         if (failed.isEmpty()) {
           result = Reconfiguration.withTlsOf(was, next.httpd());
         }
+      }
+      if (change.changesHttpLimits()) {
+        // With the scheme and certificate that run now: a switch between HTTP and HTTPS waits.
+        result = Reconfiguration.withTlsOf(next.httpd(), result);
+        http.useSettings(result);
       }
       change.httpWaitsForRestart().forEach(this::needsRestart);
       return result;

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -37,6 +38,10 @@ import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SessionKey;
 import org.gerritproxy.routing.SshCommandClassifier;
 import org.gerritproxy.routing.WriteMaster;
+import org.gerritproxy.routing.traffic.AccessRecord;
+import org.gerritproxy.routing.traffic.AccessRecord.Frontend;
+import org.gerritproxy.routing.traffic.AccessRecord.Outcome;
+import org.gerritproxy.routing.traffic.TrafficObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +59,7 @@ final class ProxiedCommand implements Command {
   /** What the command needs from the frontend that runs it. */
   record Context(
       Supplier<RoutingSnapshot> snapshot,
-      SshObserver observer,
+      TrafficObserver observer,
       ExecutorService threads,
       Duration timeout,
       java.util.function.Function<ServerSession, BackendSessions> backends,
@@ -114,6 +119,7 @@ final class ProxiedCommand implements Command {
     ServerSession session = channel.getServerSession();
     String user = session.getUsername();
     String client = address(session.getClientAddress());
+    Instant start = Instant.now();
     long started = System.nanoTime();
     Classification c = SshCommandClassifier.classify(commandLine);
     RoutingSnapshot snapshot = ctx.snapshot().get();
@@ -123,8 +129,9 @@ final class ProxiedCommand implements Command {
     RouteDecision decision = Router.decide(c, SessionKey.forSsh(user), readFromMaster, snapshot);
     if (decision instanceof RouteDecision.Refuse refuse) {
       finish(1, "fatal: " + refuse.message());
-      report(new SshCommandRecord(client, user, c.requestClass(), c.label(), Optional.empty(), 1,
-          SshCommandRecord.Outcome.REFUSED, 0, 0, durationSince(started)));
+      report(new AccessRecord<>(Frontend.SSH, start, client, Optional.ofNullable(user),
+          Optional.of(c.requestClass()), c.label(), Optional.empty(), 1, Outcome.REFUSED, 0, 0,
+          durationSince(started), SshAccessLog.masked(commandLine)));
       return;
     }
     RouteDecision.Forward forward = (RouteDecision.Forward) decision;
@@ -161,9 +168,9 @@ final class ProxiedCommand implements Command {
           : "fatal: Gerrit node " + tries.get(tries.size() - 1).name() + " cannot be reached ("
               + lastFailure.getMessage() + "). Retry in a little while.";
       finish(1, why);
-      report(new SshCommandRecord(client, user, c.requestClass(), c.label(),
-          Optional.of(tries.get(0).name()), 1, SshCommandRecord.Outcome.BACKEND_FAILED, 0, 0,
-          durationSince(started)));
+      report(new AccessRecord<>(Frontend.SSH, start, client, Optional.ofNullable(user),
+          Optional.of(c.requestClass()), c.label(), Optional.of(tries.get(0).name()), 1,
+          Outcome.BACKEND_FAILED, 0, 0, durationSince(started), SshAccessLog.masked(commandLine)));
       return;
     }
     backend = exec;
@@ -199,7 +206,7 @@ final class ProxiedCommand implements Command {
     String signal = exec.getExitSignal();
     int code;
     String message = endedBecause;
-    SshCommandRecord.Outcome outcome = SshCommandRecord.Outcome.COMPLETED;
+    Outcome outcome = Outcome.COMPLETED;
     if (endedBecause != null) {
       code = 1;
     } else if (status != null) {
@@ -209,10 +216,10 @@ final class ProxiedCommand implements Command {
       code = 128 + signalNumber(signal);
     } else if (clientGone || clientLeft(channel)) {
       code = 1;
-      outcome = SshCommandRecord.Outcome.CLIENT_ABORTED;
+      outcome = Outcome.CLIENT_ABORTED;
     } else {
       code = 1;
-      outcome = SshCommandRecord.Outcome.BACKEND_FAILED;
+      outcome = Outcome.BACKEND_FAILED;
       message = "fatal: Gerrit node " + node.name() + " closed the connection before the command"
           + " finished; nothing tells whether it took effect. Check, then retry.";
       ctx.observer().nodeFailed(node, new IOException("SSH channel closed without an exit status"));
@@ -221,8 +228,9 @@ final class ProxiedCommand implements Command {
       ctx.readYourWrites().wrote(writer, ctx.snapshot().get().table().routing().readYourWrites());
     }
     finish(code, message);
-    report(new SshCommandRecord(client, user, c.requestClass(), c.label(), Optional.of(node.name()),
-        code, outcome, bytesIn.get(), bytesOut.get(), durationSince(started)));
+    report(new AccessRecord<>(Frontend.SSH, start, client, Optional.ofNullable(user),
+        Optional.of(c.requestClass()), c.label(), Optional.of(node.name()), code, outcome,
+        bytesIn.get(), bytesOut.get(), durationSince(started), SshAccessLog.masked(commandLine)));
   }
 
   /**
@@ -236,10 +244,10 @@ final class ProxiedCommand implements Command {
   }
 
   /** The access-log line, then the observer (metrics); an observer's failure costs no command. */
-  private void report(SshCommandRecord r) {
-    SshAccessLog.record(r, commandLine);
+  private void report(AccessRecord<String> r) {
+    SshAccessLog.record(r);
     try {
-      ctx.observer().commandCompleted(r);
+      ctx.observer().completed(r);
     } catch (RuntimeException e) {
       log.warn("the SSH command observer failed: {}", e.toString());
     }

@@ -1,5 +1,6 @@
 package org.gerritproxy.ssh;
 
+import org.gerritproxy.routing.traffic.AccessRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,10 +13,12 @@ final class SshAccessLog {
 
   private SshAccessLog() {}
 
-  static void record(SshCommandRecord r, String commandLine) {
-    log.info("{} {} {} node={} exit={} in={} out={} {}ms \"{}\"", r.client(), r.user(), r.label(),
-        r.node().orElse("-"), r.exitStatus(), r.bytesIn(), r.bytesOut(), r.duration().toMillis(),
-        masked(commandLine).replace("\"", "\\\"").replaceAll("[\\r\\n]", " "));
+  /** Writes {@code r}, whose detail is the command line with passwords already {@link #masked}. */
+  static void record(AccessRecord<String> r) {
+    log.info("{} {} {} node={} exit={} in={} out={} {}ms \"{}\"", r.client(),
+        r.user().orElse(null), r.label(), r.node().orElse("-"), r.status(), r.bytesIn(),
+        r.bytesOut(), r.duration().toMillis(),
+        r.detail().replace("\"", "\\\"").replaceAll("[\\r\\n]", " "));
   }
 
   /**

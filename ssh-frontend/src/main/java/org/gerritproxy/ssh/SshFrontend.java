@@ -37,6 +37,7 @@ import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SshCommandClassifier;
+import org.gerritproxy.routing.traffic.TrafficObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,7 @@ public final class SshFrontend implements AutoCloseable {
 
   private final SshFrontendSettings settings;
   private final Supplier<RoutingSnapshot> snapshot;
-  private final SshObserver observer;
+  private final TrafficObserver observer;
   private final AccountKeys keys;
   private final LoginThrottle throttle;
   private final ReadYourWrites readYourWrites;
@@ -97,17 +98,17 @@ public final class SshFrontend implements AutoCloseable {
    * @param observer told when a node fails (passive health) and when a command finishes (metrics)
    */
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
-      SshObserver observer) {
+      TrafficObserver observer) {
     this(settings, snapshot, observer, keySource(settings, snapshot));
   }
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
-      SshObserver observer, AccountKeySource keySource) {
+      TrafficObserver observer, AccountKeySource keySource) {
     this(settings, snapshot, observer, keySource, LoginThrottle.of(settings.loginThrottle()));
   }
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
-      SshObserver observer, AccountKeySource keySource, LoginThrottle throttle) {
+      TrafficObserver observer, AccountKeySource keySource, LoginThrottle throttle) {
     this(settings, snapshot, observer, keySource, throttle, ReadYourWrites.onSystemClock());
   }
 
@@ -116,13 +117,13 @@ public final class SshFrontend implements AutoCloseable {
    *     write over either sends that user's reads over both to the master
    */
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
-      SshObserver observer, ReadYourWrites readYourWrites) {
+      TrafficObserver observer, ReadYourWrites readYourWrites) {
     this(settings, snapshot, observer, keySource(settings, snapshot),
         LoginThrottle.of(settings.loginThrottle()), readYourWrites);
   }
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
-      SshObserver observer, AccountKeySource keySource, LoginThrottle throttle,
+      TrafficObserver observer, AccountKeySource keySource, LoginThrottle throttle,
       ReadYourWrites readYourWrites) {
     this.throttle = throttle;
     this.settings = settings;
@@ -132,8 +133,8 @@ public final class SshFrontend implements AutoCloseable {
     this.keys = new AccountKeys(keySource, settings.keyCache(), Ticker.systemTicker());
   }
 
-  private static SshObserver failuresOnly(BiConsumer<Node, Throwable> nodeFailed) {
-    return new SshObserver() {
+  private static TrafficObserver failuresOnly(BiConsumer<Node, Throwable> nodeFailed) {
+    return new TrafficObserver() {
       @Override
       public void nodeFailed(Node node, Throwable cause) {
         nodeFailed.accept(node, cause);

@@ -16,10 +16,9 @@ import java.util.function.Supplier;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.core.health.ClusterView;
 import org.gerritproxy.core.health.NodeHealth;
-import org.gerritproxy.http.AccessRecord;
 import org.gerritproxy.routing.NodeState;
 import org.gerritproxy.routing.Router;
-import org.gerritproxy.ssh.SshCommandRecord;
+import org.gerritproxy.routing.traffic.AccessRecord;
 
 /**
  * The {@code /metrics} document in Prometheus text format, names prefixed {@code gerrit_proxy_}:
@@ -159,25 +158,15 @@ public final class ProxyMetrics {
         .register(registry);
   }
 
-  /** Counts one finished HTTP exchange. */
-  public void httpExchange(AccessRecord r) {
+  /** Counts one finished HTTP exchange or SSH command. */
+  public void request(AccessRecord<?> r) {
+    String frontend = r.frontend().name().toLowerCase(Locale.ROOT);
     String node = r.node().orElse("-");
     String cls = r.requestClass().map(c -> c.name().toLowerCase(Locale.ROOT)).orElse("-");
-    requests.labelValues("http", cls, node, r.outcome().name().toLowerCase(Locale.ROOT)).inc();
-    bytes.labelValues("http", "in", node).inc(r.requestBytes());
-    bytes.labelValues("http", "out", node).inc(r.responseBytes());
-    latency.labelValues("http", cls, node).observe(r.duration().toNanos() / 1e9);
-    r.node().ifPresent(n -> traffic.record(n, r.requestBytes(), r.responseBytes()));
-  }
-
-  /** Counts one finished SSH command. */
-  public void sshCommand(SshCommandRecord r) {
-    String node = r.node().orElse("-");
-    String cls = r.requestClass().name().toLowerCase(Locale.ROOT);
-    requests.labelValues("ssh", cls, node, r.outcome().name().toLowerCase(Locale.ROOT)).inc();
-    bytes.labelValues("ssh", "in", node).inc(r.bytesIn());
-    bytes.labelValues("ssh", "out", node).inc(r.bytesOut());
-    latency.labelValues("ssh", cls, node).observe(r.duration().toNanos() / 1e9);
+    requests.labelValues(frontend, cls, node, r.outcome().name().toLowerCase(Locale.ROOT)).inc();
+    bytes.labelValues(frontend, "in", node).inc(r.bytesIn());
+    bytes.labelValues(frontend, "out", node).inc(r.bytesOut());
+    latency.labelValues(frontend, cls, node).observe(r.duration().toNanos() / 1e9);
     r.node().ifPresent(n -> traffic.record(n, r.bytesIn(), r.bytesOut()));
   }
 

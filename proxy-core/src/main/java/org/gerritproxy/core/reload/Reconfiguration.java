@@ -14,9 +14,10 @@ import org.gerritproxy.routing.ElectionMode;
  * function of the two configurations; the process carries it out.
  *
  * <p>Hot, always: nodes, routing, election (outside zookeeper mode), probes, {@code
- * backdoor.staleAfter}, {@code election.onFailover}, {@code admin.token}. A listener whose address
- * changed is bound anew with all its new settings; on the same address, a new HTTPS certificate is
- * read at once, and anything else about a listener waits for a restart.
+ * backdoor.staleAfter}, {@code election.onFailover}, {@code admin.token}, and the HTTP frontend's
+ * limits, timeouts and node header (for connections accepted from then on). A listener whose
+ * address changed is bound anew with all its new settings; on the same address, a new HTTPS
+ * certificate is read at once, and anything else about a listener waits for a restart.
  *
  * @param running the configuration in force, as the listeners run it
  * @param next the configuration just loaded
@@ -68,7 +69,10 @@ public record Reconfiguration(ProxyConfig running, ProxyConfig next) {
     return !rebindsHttp() && running.httpd().isHttps() != next.httpd().isHttps();
   }
 
-  /** On the same address, limits, timeouts or the node header changed. */
+  /**
+   * On the same address, limits, timeouts or the node header changed: hot, for connections
+   * accepted from now on.
+   */
   public boolean changesHttpLimits() {
     // The proxy's name is not a listener setting: a renamed proxy needs no restart for it.
     return !rebindsHttp()
@@ -112,11 +116,6 @@ public record Reconfiguration(ProxyConfig running, ProxyConfig next) {
       out.add(
           "[httpd] switched between HTTP and HTTPS on the same address; that takes"
               + " effect after a restart of the proxy");
-    }
-    if (changesHttpLimits()) {
-      out.add(
-          "[httpd] limits or timeouts changed; they take effect after a restart of the"
-              + " proxy, or with a new listenAddress");
     }
     return out;
   }

@@ -149,7 +149,43 @@ class ConfigFileEditReloadTest {
     assertThat(isDrainedInForce()).as("the fixed file is in force").isTrue();
   }
 
+  @Test
+  void aNewNodeHeaderAppliesToNewConnectionsWithoutARestart() throws Exception {
+    String listen = "[httpd]\n\tlistenAddress = 127.0.0.1:0\n";
+    String text = configText(false);
+    assertThat(text).contains(listen);
+    assertThat(headersOfANewConnection()).contains(NODE_HEADER + ": ");
+
+    Files.writeString(configFile, text.replace(listen, listen + "\tnodeHeader = X-Served-By\n"));
+    awaitUntil(Duration.ofSeconds(5),
+        () -> headersOfANewConnection().contains("X-Served-By: "));
+    assertThat(headersOfANewConnection()).doesNotContain(NODE_HEADER + ":");
+    assertThat(health().path("config").path("restartNeeded")).as("nothing waits for a restart")
+        .isEmpty();
+
+    Files.writeString(configFile, text);
+    awaitUntil(Duration.ofSeconds(5),
+        () -> headersOfANewConnection().contains(NODE_HEADER + ": "));
+  }
+
   // --- helpers
+
+  /**
+   * The response headers of a request on a connection of its own: the settings a connection uses
+   * are those in force when it was accepted, and an HTTP client would reuse an older one.
+   */
+  private String headersOfANewConnection() throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1",
+        proxy.process().httpAddress().getPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(("GET /config/server/version HTTP/1.1\r\nHost: x\r\n"
+          + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String response = new String(s.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.ISO_8859_1);
+      int end = response.indexOf("\r\n\r\n");
+      return end < 0 ? response : response.substring(0, end);
+    }
+  }
 
   private String configText(boolean drain) {
     String text = ProxyFixture.configText(cluster.nodes(), ProxyFixture.staticMaster(master.name()));

@@ -79,8 +79,8 @@ class ReconfigurationTest {
         row("[httpd] listenAddress", "", "[httpd]\n  listenAddress = *:8081\n", "rebindsHttp"),
         row("[httpd] listenAddress and a timeout", "",
             "[httpd]\n  listenAddress = *:8081\n  idleTimeout = 1m\n", "rebindsHttp"),
-        row("an [httpd] timeout", "", "[httpd]\n  headerTimeout = 1s\n", "changesHttpLimits"),
-        row("[httpd] nodeHeader", "", "[httpd]\n  nodeHeader =\n", "changesHttpLimits"),
+        row("an [httpd] timeout (hot)", "", "[httpd]\n  headerTimeout = 1s\n", "changesHttpLimits"),
+        row("[httpd] nodeHeader (hot)", "", "[httpd]\n  nodeHeader =\n", "changesHttpLimits"),
         row("other certificate files", HTTPS_A, HTTPS_B, "reloadsCertificate"),
         row("other certificate files and a limit", HTTPS_A, HTTPS_B + "  maxHeaderSize = 64k\n",
             "reloadsCertificate changesHttpLimits"),
@@ -136,10 +136,14 @@ class ReconfigurationTest {
         .containsExactly(
             "[httpd] switched between HTTP and HTTPS on the same address; that takes"
                 + " effect after a restart of the proxy",
-            "[httpd] limits or timeouts changed; they take effect after a restart of the"
-                + " proxy, or with a new listenAddress",
             "[sshd] host keys, peer key, key cache or login throttle, or [accounts],"
                 + " changed; they take effect after a restart of the proxy");
+    assertThat(new Reconfiguration(load("a", ""),
+            load("b", "[httpd]\n  headerTimeout = 1s\n  maxHeaderSize = 64k\n"
+                + "  connectTimeout = 1s\n  idleTimeout = 1m\n  nodeHeader = X-Node\n"))
+            .restartNeeded())
+        .as("limits, timeouts and the node header apply hot")
+        .isEmpty();
     assertThat(new Reconfiguration(load("a", ""), load("b", "[sshd]\n  listenAddress = *:2\n"))
             .restartNeeded())
         .isEmpty();
