@@ -160,14 +160,35 @@ public final class ProxyMetrics {
 
   /** Counts one finished HTTP exchange or SSH command. */
   public void request(AccessRecord<?> r) {
-    String frontend = r.frontend().name().toLowerCase(Locale.ROOT);
+    String frontend = label(r.frontend());
     String node = r.node().orElse("-");
-    String cls = r.requestClass().map(c -> c.name().toLowerCase(Locale.ROOT)).orElse("-");
-    requests.labelValues(frontend, cls, node, r.outcome().name().toLowerCase(Locale.ROOT)).inc();
+    String cls = r.requestClass().map(ProxyMetrics::label).orElse("-");
+    requests.labelValues(frontend, cls, node, label(r.outcome())).inc();
     bytes.labelValues(frontend, "in", node).inc(r.bytesIn());
     bytes.labelValues(frontend, "out", node).inc(r.bytesOut());
     latency.labelValues(frontend, cls, node).observe(r.duration().toNanos() / 1e9);
     r.node().ifPresent(n -> traffic.record(n, r.bytesIn(), r.bytesOut()));
+  }
+
+  // Label values are the enum constants in lower case, made once rather than per request.
+  private static final Map<Enum<?>, String> LABELS = labels(
+      org.gerritproxy.routing.traffic.AccessRecord.Frontend.values(),
+      org.gerritproxy.routing.RequestClass.values(),
+      org.gerritproxy.routing.traffic.AccessRecord.Outcome.values());
+
+  @SafeVarargs
+  private static Map<Enum<?>, String> labels(Enum<?>[]... kinds) {
+    Map<Enum<?>, String> out = new java.util.HashMap<>();
+    for (Enum<?>[] kind : kinds) {
+      for (Enum<?> e : kind) {
+        out.put(e, e.name().toLowerCase(Locale.ROOT));
+      }
+    }
+    return Map.copyOf(out);
+  }
+
+  private static String label(Enum<?> e) {
+    return LABELS.get(e);
   }
 
   /** The write master moved from one node to another. */
