@@ -4,11 +4,15 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.future.AuthFuture;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.SshCommandClassifier;
 
@@ -18,16 +22,33 @@ import org.gerritproxy.routing.SshCommandClassifier;
  * opened for another.
  */
 final class BackendSessions implements Closeable {
+  /** The node's address as configured, for the check of its pinned host key. */
+  static final AttributeKey<Endpoint> NODE_ADDRESS = new AttributeKey<>();
+  /**
+   * Where {@link NodeHostKeys} says why it refused the node's key. It lives in the connection's
+   * context, not the session, since the refusal closes the session and clears its attributes.
+   */
+  static final AttributeKey<AtomicReference<String>> HOST_KEY_REFUSAL = new AttributeKey<>();
+
   private final SshClient client;
   private final KeyPair peerKey;
   private final Duration timeout;
-  private final Map<String, ClientSession> byNode = new HashMap<>();
+  private final Duration loginTimeout;
+  /** Concurrent, so {@link #openNodes} need not wait for a login that {@link #to} is making. */
+  private final Map<String, ClientSession> byNode = new ConcurrentHashMap<>();
   private boolean closed;
 
-  BackendSessions(SshClient client, KeyPair peerKey, Duration timeout) {
+  /**
+   * @param timeout how long a node may take to accept the connection
+   * @param loginTimeout how long the key exchange and the peer login may then take: far longer,
+   *     since a node that accepted is alive, and fifty clones starting at once make each of their
+   *     key exchanges wait for the node's CPU; failing them would fail clones a busy node serves
+   */
+  BackendSessions(SshClient client, KeyPair peerKey, Duration timeout, Duration loginTimeout) {
     this.client = client;
     this.peerKey = peerKey;
     this.timeout = timeout;
+    this.loginTimeout = loginTimeout;
   }
 
   /** The open session to {@code node}, connected and authenticated now if there is none. */
@@ -39,17 +60,21 @@ final class BackendSessions implements Closeable {
     if (s != null && s.isOpen() && !s.isClosing()) {
       return s;
     }
+    AtomicReference<String> hostKeyRefusal = new AtomicReference<>();
+    AttributeRepository context = AttributeRepository.ofAttributesMap(
+        Map.of(NODE_ADDRESS, node.ssh(), HOST_KEY_REFUSAL, hostKeyRefusal));
     ClientSession fresh = client
-        .connect(SshCommandClassifier.PEER_USER, node.ssh().host(), node.ssh().port())
+        .connect(SshCommandClassifier.PEER_USER, node.ssh().host(), node.ssh().port(), context)
         .verify(timeout)
         .getSession();
     fresh.addPublicKeyIdentity(peerKey);
     AuthFuture auth;
     try {
       auth = fresh.auth();
-      auth.await(timeout.toMillis());
+      auth.await(loginTimeout.toMillis());
     } catch (IOException | RuntimeException e) {
       fresh.close(true);
+      refusedHostKey(hostKeyRefusal.get(), node, e);
       throw new IOException("the proxy's peer login to Gerrit node " + node.name() + " failed ("
           + e.getMessage() + ")", e);
     }
@@ -57,10 +82,12 @@ final class BackendSessions implements Closeable {
       // Slow or dying, not a refusal: the caller counts it against the node like a failed connect.
       fresh.close(true);
       throw new IOException("Gerrit node " + node.name() + " did not finish the proxy's peer login"
-          + " within " + timeout.toMillis() + " ms");
+          + " within " + loginTimeout.toMillis() + " ms");
     }
     if (!auth.isSuccess()) {
       Throwable cause = auth.getException();
+      fresh.close(true);
+      refusedHostKey(hostKeyRefusal.get(), node, cause);
       String why = cause == null ? "no reason given" : cause.getMessage();
       // MINA says this when the node has turned down every method; anything else (a broken
       // pipe, a reset, a closed session) is the node failing, not refusing.
@@ -78,8 +105,19 @@ final class BackendSessions implements Closeable {
     return fresh;
   }
 
-  /** The nodes this connection holds an open session to now. */
-  synchronized java.util.List<String> openNodes() {
+  /** Throws the pinned-key refusal when that is why the login to {@code node} failed. */
+  private static void refusedHostKey(String why, Node node, Throwable cause)
+      throws PeerLoginRefused {
+    if (why != null) {
+      throw new PeerLoginRefused("Gerrit node " + node.name() + ": " + why, cause);
+    }
+  }
+
+  /**
+   * The nodes this connection holds an open session to now. Not synchronized: /metrics and the
+   * dashboard's sampler read it, and must not stall for the seconds a slow node's login takes.
+   */
+  java.util.List<String> openNodes() {
     java.util.List<String> open = new java.util.ArrayList<>();
     byNode.forEach((node, s) -> {
       if (s.isOpen() && !s.isClosing()) {

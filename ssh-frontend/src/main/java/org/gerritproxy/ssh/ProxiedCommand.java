@@ -9,23 +9,31 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.io.IoInputStream;
+import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.channel.ChannelDataReceiver;
 import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.channel.ChannelSessionAware;
+import org.apache.sshd.server.command.AsyncCommandStreamsAware;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.session.ServerSession;
 import org.gerritproxy.routing.Classification;
@@ -38,6 +46,12 @@ import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SessionKey;
 import org.gerritproxy.routing.SshCommandClassifier;
 import org.gerritproxy.routing.WriteMaster;
+import org.gerritproxy.routing.admission.FetchGate;
+import org.gerritproxy.routing.replication.ReceiveCommands;
+import org.gerritproxy.routing.replication.RefTarget;
+import org.gerritproxy.routing.replication.ReplicaFreshness;
+import org.gerritproxy.routing.replication.ReplicaTracker;
+import org.gerritproxy.routing.admission.SlotNotice;
 import org.gerritproxy.routing.traffic.AccessRecord;
 import org.gerritproxy.routing.traffic.AccessRecord.Frontend;
 import org.gerritproxy.routing.traffic.AccessRecord.Outcome;
@@ -47,12 +61,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client exec request: classified, routed, and run on the chosen node as {@code suexec --as
- * USER --from ADDRESS -- COMMAND} over the connection's peer session, with stdin, stdout and
- * stderr copied through SSH windows (never buffered beyond them) and the exit status passed back.
+ * USER --from ADDRESS -- COMMAND} over the connection's peer session, with the exit status passed
+ * back. Stdin, stdout and stderr are relayed packet by packet on the I/O threads, with no copy
+ * thread or pipe (bench/NOTES.md): the bytes one side sends are copied once into a packet for
+ * the other, and the sender's SSH window is given back only once that packet went out, so a slow
+ * reader slows the sender and nothing is buffered beyond the windows ({@link Outbox}).
  */
-final class ProxiedCommand implements Command {
+final class ProxiedCommand implements Command, AsyncCommandStreamsAware, ChannelSessionAware {
   private static final Logger log = LoggerFactory.getLogger(ProxiedCommand.class);
-  private static final int CHUNK = SshFrontend.BIG_PIECE;
+  private static final Runnable NOTHING = () -> { };
   /** How often a running {@code stream-events} checks that its node is still the master. */
   private static final long MASTER_CHECK_MILLIS = 500;
 
@@ -63,36 +80,60 @@ final class ProxiedCommand implements Command {
       ExecutorService threads,
       Duration timeout,
       java.util.function.Function<ServerSession, BackendSessions> backends,
-      ReadYourWrites readYourWrites) {}
+      ReadYourWrites readYourWrites,
+      ReplicaTracker replicas,
+      FetchGate fetchGate,
+      ScheduledExecutorService timers) {}
+
+  /** How often a waiting fetch's progress line is brought up to date. */
+  private static final long PROGRESS_MILLIS = 1000;
 
   private final String commandLine;
   private final Context ctx;
-  private InputStream in;
-  private OutputStream out;
-  private OutputStream err;
+  /** The client's stdout and stderr. */
+  private Outbox out;
+  private Outbox err;
+  /** The client's stdin, held (its window not given back) until the node's channel is open. */
+  private final ClientInput input = new ClientInput();
   private ExitCallback exit;
-  private volatile ChannelExec backend;
+  private volatile RelayExec backend;
   /** Set when the client's channel went away first: then a missing exit status is no node's fault. */
   private volatile boolean clientGone;
+  /** Its place in the fetch queue, for a git-upload-pack; released when the command ends. */
+  private volatile FetchGate.Admission admission;
 
   ProxiedCommand(String commandLine, Context ctx) {
     this.commandLine = commandLine;
     this.ctx = ctx;
   }
 
+  /** Unused: MINA gives this command asynchronous streams and its stdin to {@link #input}. */
   @Override
-  public void setInputStream(InputStream in) {
-    this.in = in;
+  public void setInputStream(InputStream in) {}
+
+  @Override
+  public void setOutputStream(OutputStream out) {}
+
+  @Override
+  public void setErrorStream(OutputStream err) {}
+
+  @Override
+  public void setIoInputStream(IoInputStream in) {}
+
+  @Override
+  public void setIoOutputStream(IoOutputStream out) {
+    this.out = new Outbox(out);
   }
 
   @Override
-  public void setOutputStream(OutputStream out) {
-    this.out = out;
+  public void setIoErrorStream(IoOutputStream err) {
+    this.err = new Outbox(err);
   }
 
+  /** Called before MINA sets up the streams: the client's stdin goes to {@link #input}. */
   @Override
-  public void setErrorStream(OutputStream err) {
-    this.err = err;
+  public void setChannelSession(ChannelSession channel) {
+    channel.setDataReceiver(input);
   }
 
   @Override
@@ -109,7 +150,11 @@ final class ProxiedCommand implements Command {
   @Override
   public void destroy(ChannelSession channel) {
     clientGone = true;
-    ChannelExec b = backend;
+    FetchGate.Admission a = admission;
+    if (a != null) {
+      a.release(); // a waiting fetch leaves the queue; a running one frees its slot now
+    }
+    RelayExec b = backend;
     if (b != null) {
       b.close(true);
     }
@@ -126,7 +171,9 @@ final class ProxiedCommand implements Command {
     String writer = ReadYourWrites.writer(Optional.ofNullable(user), SessionKey.forSsh(user));
     boolean readFromMaster = ctx.readYourWrites().readsFromMaster(writer,
         snapshot.table().routing().readYourWrites());
-    RouteDecision decision = Router.decide(c, SessionKey.forSsh(user), readFromMaster, snapshot);
+    boolean replicated = snapshot.table().cluster().replicated();
+    RouteDecision decision = Router.decide(c, SessionKey.forSsh(user), readFromMaster, snapshot,
+        replicated ? ctx.replicas().freshness(c.project()) : ReplicaFreshness.NONE);
     if (decision instanceof RouteDecision.Refuse refuse) {
       finish(1, "fatal: " + refuse.message());
       report(new AccessRecord<>(Frontend.SSH, start, client, Optional.ofNullable(user),
@@ -135,17 +182,143 @@ final class ProxiedCommand implements Command {
       return;
     }
     RouteDecision.Forward forward = (RouteDecision.Forward) decision;
+    forward.heldBackFrom().ifPresent(n -> ctx.replicas().heldBack(c.project().orElseThrow(), n));
+    Request r = new Request(channel, gitProtocol, user, client, start, started, c, writer, forward,
+        replicated);
+    if (!c.label().equals("git-upload-pack")) {
+      forward(r);
+      return;
+    }
+    FetchGate gate = ctx.fetchGate();
+    FetchGate.Admission a = gate.request(user, Optional.ofNullable(user),
+        Optional.ofNullable(session.getClientVersion()), forward.node().name());
+    admission = a;
+    if (a.refused()) {
+      refuseFetch(r, SlotNotice.queueFull(gate.limits().maxQueued()));
+    } else if (a.isGranted()) {
+      forward(r);
+    } else {
+      await(r, a, gate.limits().queueTimeout());
+    }
+  }
+
+  /** What was decided about a command before it runs on a node. */
+  private record Request(ChannelSession channel, String gitProtocol, String user, String client,
+      Instant start, long started, Classification c, String writer,
+      RouteDecision.Forward forward, boolean replicated) {}
+
+  /**
+   * Waits for a fetch slot without a thread: the grant continues the command on the command
+   * threads; meanwhile a timer keeps a progress line on stderr (git shows it as the fetch's
+   * progress) and gives up after the queue timeout.
+   */
+  private void await(Request r, FetchGate.Admission a, Duration timeout) {
+    WaitingLine line = new WaitingLine();
+    long waitStart = System.nanoTime();
+    Runnable progress = () -> a.ahead().ifPresent(line::show);
+    progress.run();
+    var ticker = ctx.timers().scheduleWithFixedDelay(progress, PROGRESS_MILLIS, PROGRESS_MILLIS,
+        TimeUnit.MILLISECONDS);
+    var timer = ctx.timers().schedule(() -> {
+      if (a.withdraw(true)) {
+        ticker.cancel(false);
+        line.end("\n");
+        log.info("a fetch by {} waited {} for a slot and was given up", r.user(), timeout);
+        refuseFetch(r, SlotNotice.timedOut(timeout));
+      }
+    }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    a.granted().thenRunAsync(() -> {
+      timer.cancel(false);
+      ticker.cancel(false);
+      line.end(SlotNotice.waiting(0) + ", done (waited "
+          + Duration.ofNanos(System.nanoTime() - waitStart).toSeconds() + "s).\n");
+      if (clientGone) {
+        a.release();
+      } else {
+        forward(r);
+      }
+    }, ctx.threads());
+  }
+
+  /**
+   * The progress line of a waiting fetch on the client's stderr, rewritten in place ({@code \r},
+   * as git's own progress) when the count changes, and ended once: by the grant or the timeout,
+   * whichever comes first, so that a late tick never writes after the command's own output.
+   */
+  private final class WaitingLine {
+    private int shown = -1;
+    private boolean ended;
+
+    synchronized void show(int ahead) {
+      if (!ended && ahead != shown) {
+        shown = ahead;
+        stderr(SlotNotice.waiting(ahead) + "\r");
+      }
+    }
+
+    synchronized void end(String last) {
+      if (!ended) {
+        ended = true;
+        stderr(last);
+      }
+    }
+  }
+
+  private void stderr(String text) {
+    err.send(new ByteArrayBuffer(text.getBytes(StandardCharsets.UTF_8)), NOTHING);
+  }
+
+  private void refuseFetch(Request r, String message) {
+    finish(1, "fatal: " + message);
+    report(new AccessRecord<>(Frontend.SSH, r.start(), r.client(),
+        Optional.ofNullable(r.user()), Optional.of(r.c().requestClass()), r.c().label(),
+        Optional.empty(), 1, Outcome.REFUSED, 0, 0, durationSince(r.started()),
+        SshAccessLog.masked(commandLine)));
+  }
+
+  /** Runs the command on its node (the chosen one, else a fallback) and relays it to the end. */
+  private void forward(Request r) {
+    try {
+      relay(r);
+    } finally {
+      FetchGate.Admission a = admission;
+      if (a != null) {
+        a.release();
+      }
+    }
+  }
+
+  private void relay(Request r) {
+    ChannelSession channel = r.channel();
+    ServerSession session = channel.getServerSession();
+    String user = r.user();
+    String client = r.client();
+    String gitProtocol = r.gitProtocol();
+    Instant start = r.start();
+    long started = r.started();
+    Classification c = r.c();
+    String writer = r.writer();
+    RouteDecision.Forward forward = r.forward();
+    PushWatch push = r.replicated() && c.label().equals("git-receive-pack")
+        && c.project().isPresent() ? new PushWatch(c.project().get()) : null;
     List<Node> tries = new ArrayList<>();
     tries.add(forward.node());
     tries.addAll(forward.fallbacks());
 
     Node node = null;
-    ChannelExec exec = null;
+    RelayExec exec = null;
     IOException lastFailure = null;
     String remote = "suexec --as " + user + " --from " + client + " -- " + commandLine;
+    AtomicLong bytesIn = new AtomicLong();
+    AtomicLong bytesOut = new AtomicLong();
     for (Node candidate : tries) {
       try {
-        ChannelExec e = ctx.backends().apply(session).to(candidate).createExecChannel(remote);
+        ToClient toOut = new ToClient(channel, out, bytesOut);
+        ToClient toErr = new ToClient(channel, err, null);
+        RelayExec e = RelayExec.create(ctx.backends().apply(session).to(candidate), remote,
+            toOut, toErr);
+        toOut.from(e);
+        toErr.from(e);
         if (gitProtocol != null) {
           e.setEnv("GIT_PROTOCOL", gitProtocol);
         }
@@ -174,19 +347,13 @@ final class ProxiedCommand implements Command {
       return;
     }
     backend = exec;
-
-    AtomicLong bytesIn = new AtomicLong();
-    AtomicLong bytesOut = new AtomicLong();
-    ChannelExec running = exec;
-    Future<?> stdin = ctx.threads().submit(() -> copyStdin(running, bytesIn));
-    Future<?> stdout = ctx.threads().submit(() -> copy(running.getInvertedOut(), out, bytesOut));
-    Future<?> stderr = ctx.threads().submit(() -> copy(running.getInvertedErr(), err, null));
+    input.attach(exec, push, bytesIn);
 
     String endedBecause = null;
     boolean watchMaster = c.followsTheMaster();
-    // The node's stdout ends (EOF) before its exit status and close: drain it first, so nothing
-    // it wrote is lost to the close.
-    while (!awaitFor(stdout, MASTER_CHECK_MILLIS)) {
+    // The node's output ends (EOF) before its exit status and close: relay all of it first, so
+    // nothing it wrote is lost to the close.
+    while (!ended(exec)) {
       if (watchMaster && endedBecause == null) {
         WriteMaster master = ctx.snapshot().get().master();
         if (!master.is(node.name())) {
@@ -197,10 +364,12 @@ final class ProxiedCommand implements Command {
         }
       }
     }
-    awaitFor(stderr, ctx.timeout().toMillis());
+    awaitDrained(channel, out, err);
     exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS,
         ClientChannelEvent.EXIT_SIGNAL), ctx.timeout());
-    stdin.cancel(true);
+    if (push != null) {
+      push.over();
+    }
 
     Integer status = exec.getExitStatus();
     String signal = exec.getExitSignal();
@@ -253,51 +422,200 @@ final class ProxiedCommand implements Command {
     }
   }
 
-  /** Client stdin to the node, then EOF to the node once the client sent its EOF. */
-  private void copyStdin(ChannelExec exec, AtomicLong count) {
-    OutputStream to = exec.getInvertedIn();
-    try {
-      copy(in, to, count);
-    } finally {
+  /**
+   * A push to a replicated cluster: its commands are read from the client's stdin as they pass,
+   * and told to the replica tracker once known, before the pack follows.
+   */
+  private final class PushWatch {
+    private final String project;
+    private final ReceiveCommands commands = new ReceiveCommands();
+    private Runnable finished;
+
+    PushWatch(String project) {
+      this.project = project;
+    }
+
+    /** On the I/O thread that relays the client's stdin. */
+    synchronized void saw(byte[] buf, int off, int n) {
+      if (finished != null) {
+        return;
+      }
+      commands.feed(buf, off, n);
+      switch (commands.state()) {
+        case DONE -> {
+          List<RefTarget> updates = commands.commands().orElseThrow();
+          finished = updates.isEmpty() ? () -> { } : ctx.replicas().pushStarted(project, updates);
+        }
+        case UNREADABLE -> finished = ctx.replicas().pushStarted(project, List.of());
+        case READING -> { }
+      }
+    }
+
+    /** The command ended: a push never read to its end still counts, refs unknown. */
+    synchronized void over() {
+      if (finished == null) {
+        finished = ctx.replicas().pushStarted(project, List.of());
+      }
+      finished.run();
+    }
+  }
+
+  /** True once the node's channel ended its output (EOF) or closed; waits a while for it. */
+  private static boolean ended(RelayExec exec) {
+    Set<ClientChannelEvent> events = exec.waitFor(
+        EnumSet.of(ClientChannelEvent.EOF, ClientChannelEvent.CLOSED), MASTER_CHECK_MILLIS);
+    return events.contains(ClientChannelEvent.EOF) || events.contains(ClientChannelEvent.CLOSED);
+  }
+
+  /**
+   * Waits until what was queued for the client went out: as long as the client reads, or until
+   * its channel goes away (then the writes fail and the wait ends).
+   */
+  private static void awaitDrained(ChannelSession channel, Outbox... outboxes) {
+    CompletableFuture<Void> all = CompletableFuture.allOf(
+        Arrays.stream(outboxes).map(Outbox::drained).toArray(CompletableFuture[]::new));
+    while (true) {
       try {
-        to.close(); // sends EOF: git's upload-pack and receive-pack wait for it
-      } catch (IOException e) {
-        log.debug("closing the node's stdin", e);
+        all.get(MASTER_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        return;
+      } catch (TimeoutException e) {
+        if (!channel.isOpen()) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException e) {
+        return;
       }
     }
   }
 
-  /** Copies chunk by chunk; each write waits for SSH window space, so nothing piles up here. */
-  private static void copy(InputStream from, OutputStream to, AtomicLong count) {
-    byte[] buf = new byte[CHUNK];
+  /**
+   * The node's stdout or stderr to the client's: each piece the node sends is copied once, into
+   * packets of the client's size, and the node gets its window back as each packet goes out.
+   */
+  private static final class ToClient implements RelayExec.Sink {
+    private final ChannelSession channel;
+    private final Outbox outbox;
+    private final AtomicLong count;
+    private RelayExec node;
+
+    ToClient(ChannelSession channel, Outbox outbox, AtomicLong count) {
+      this.channel = channel;
+      this.outbox = outbox;
+      this.count = count;
+    }
+
+    @Override
+    public void accept(byte[] data, int off, int len) {
+      RelayExec from = node();
+      if (count != null) {
+        count.addAndGet(len);
+      }
+      int max = (int) Math.max(1, channel.getRemoteWindow().getPacketSize());
+      for (int at = off; at < off + len; at += max) {
+        int n = Math.min(max, off + len - at);
+        Buffer packet = count != null
+            ? Outbox.dataPacket(channel.getSession(), data, at, n)
+            : new ByteArrayBuffer(Arrays.copyOfRange(data, at, at + n)); // stderr: MINA copies it
+        outbox.send(packet, () -> from.consumed(n));
+      }
+    }
+
+    private synchronized RelayExec node() {
+      return node;
+    }
+
+    synchronized void from(RelayExec node) {
+      this.node = node;
+    }
+  }
+
+  /**
+   * The client's stdin: to the node's once its channel is open (until then the client's window is
+   * not given back, so what it can send ahead is bounded), then EOF to the node once the client
+   * sent its EOF. Runs on the I/O thread that decrypted the client's bytes.
+   */
+  private final class ClientInput implements ChannelDataReceiver {
+    private final List<byte[]> early = new ArrayList<>();
+    private ChannelSession channel;
+    private RelayExec node;
+    private Outbox toNode;
+    private PushWatch push;
+    private AtomicLong count;
+    private boolean eof;
+
+    @Override
+    public synchronized int data(ChannelSession channel, byte[] buf, int start, int len) {
+      this.channel = channel;
+      if (toNode == null) {
+        early.add(Arrays.copyOfRange(buf, start, start + len));
+      } else {
+        forward(buf, start, len);
+      }
+      return 0; // the window is given back as the bytes reach the node
+    }
+
+    synchronized void attach(RelayExec node, PushWatch push, AtomicLong count) {
+      this.node = node;
+      this.push = push;
+      this.count = count;
+      this.toNode = new Outbox(node.stdin());
+      for (byte[] b : early) {
+        forward(b, 0, b.length);
+      }
+      early.clear();
+      if (eof) {
+        endToNode();
+      }
+    }
+
+    private void forward(byte[] buf, int start, int len) {
+      if (push != null) {
+        push.saw(buf, start, len);
+      }
+      count.addAndGet(len);
+      ChannelSession from = channel;
+      int max = (int) Math.max(1, node.getRemoteWindow().getPacketSize());
+      for (int at = start; at < start + len; at += max) {
+        int n = Math.min(max, start + len - at);
+        toNode.send(Outbox.dataPacket(node.getSession(), buf, at, n), () -> consumed(from, n));
+      }
+    }
+
+    /** The client sent EOF, or its channel closed. */
+    @Override
+    public synchronized void close() {
+      if (!eof) {
+        eof = true;
+        if (toNode != null) {
+          endToNode();
+        }
+      }
+    }
+
+    private void endToNode() {
+      RelayExec n = node;
+      toNode.drained().thenRun(n::endStdin);
+    }
+  }
+
+  private static void consumed(ChannelSession channel, long len) {
     try {
-      for (int n; (n = from.read(buf)) >= 0; ) {
-        if (n == 0) {
-          continue;
-        }
-        to.write(buf, 0, n);
-        to.flush();
-        if (count != null) {
-          count.addAndGet(n);
-        }
-      }
+      channel.getLocalWindow().release(len);
     } catch (IOException e) {
-      // The other side went away; the exit status (or its absence) tells the client.
-      log.debug("stream copy ended: {}", e.toString());
+      log.debug("giving the client its window back: {}", e.toString());
     }
   }
 
+  /** The last message, then the exit status once everything before it went out. */
   private void finish(int code, String message) {
-    try {
-      if (message != null) {
-        err.write((message + "\n").getBytes(StandardCharsets.UTF_8));
-      }
-      out.flush();
-      err.flush();
-    } catch (IOException e) {
-      log.debug("client went away before the end of its command", e);
+    if (message != null) {
+      stderr(message + "\n");
     }
-    exit.onExit(code, message == null ? "" : message);
+    CompletableFuture.allOf(out.drained(), err.drained())
+        .thenRun(() -> exit.onExit(code, message == null ? "" : message));
   }
 
   /** RFC 4254 6.10: the node's command ended by a signal; OpenSSH still wants an exit status. */
@@ -326,22 +644,6 @@ final class ProxiedCommand implements Command {
       case "PIPE": return 13;
       case "TERM": return 15;
       default: return 127;
-    }
-  }
-
-  /** True once {@code f} is done; false when it is still running after {@code millis}. */
-  private static boolean awaitFor(Future<?> f, long millis) {
-    try {
-      f.get(millis, TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      f.cancel(true);
-      return true;
-    } catch (ExecutionException e) {
-      return true;
     }
   }
 

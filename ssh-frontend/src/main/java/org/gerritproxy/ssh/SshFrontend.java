@@ -11,13 +11,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.cipher.BuiltinCiphers;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.mac.BuiltinMacs;
+import org.apache.sshd.common.signature.BuiltinSignatures;
+import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.io.IoAcceptor;
@@ -32,10 +39,14 @@ import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.server.session.AbstractServerSession;
 import org.apache.sshd.server.session.ServerSession;
+import org.gerritproxy.routing.Cidr;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
+import org.gerritproxy.routing.replication.ReplicaTracker;
 import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.admission.FetchGate;
 import org.gerritproxy.routing.SshCommandClassifier;
 import org.gerritproxy.routing.traffic.TrafficObserver;
 import org.slf4j.Logger;
@@ -48,6 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class SshFrontend implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SshFrontend.class);
   private static final AttributeKey<BackendSessions> BACKENDS = new AttributeKey<>();
+  /** The length of the PROXY header read (0: none), once the connection's start was judged. */
+  private static final AttributeKey<Integer> PROXY_HEADER_READ = new AttributeKey<>();
   private static final String KEEPALIVE = "keepalive@openssh.com";
   private static final long BACKEND_WINDOW = 1024 * 1024;
   /** The largest packet a node may send the proxy, and the size of each socket read. */
@@ -63,12 +76,20 @@ public final class SshFrontend implements AutoCloseable {
   private final AccountKeys keys;
   private final LoginThrottle throttle;
   private final ReadYourWrites readYourWrites;
+  private final ReplicaTracker replicas;
   private final AtomicInteger threadNumber = new AtomicInteger();
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "ssh-command-" + threadNumber.incrementAndGet());
     t.setDaemon(true);
     return t;
   });
+  /** Progress lines and queue timeouts of waiting fetches: short tasks, one thread. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "ssh-fetch-queue");
+    t.setDaemon(true);
+    return t;
+  });
+  private final FetchGate fetchGate;
   private volatile ListenerSshServer server;
   private SshClient client;
   private KeyPair peerKey;
@@ -118,13 +139,50 @@ public final class SshFrontend implements AutoCloseable {
    */
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
       TrafficObserver observer, ReadYourWrites readYourWrites) {
+    this(settings, snapshot, observer, readYourWrites, ReplicaTracker.NONE, FetchGate.unlimited());
+  }
+
+  /** @param replicas replicated storage: told of each push forwarded, asked of each read */
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      TrafficObserver observer, ReadYourWrites readYourWrites, ReplicaTracker replicas) {
+    this(settings, snapshot, observer, readYourWrites, replicas, FetchGate.unlimited());
+  }
+
+  /**
+   * @param fetchGate fair shares for git-upload-pack; shared with the HTTP frontend, so that an
+   *     account's fetches over both count against one limit
+   */
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      TrafficObserver observer, ReadYourWrites readYourWrites, FetchGate fetchGate) {
+    this(settings, snapshot, observer, readYourWrites, ReplicaTracker.NONE, fetchGate);
+  }
+
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      TrafficObserver observer, ReadYourWrites readYourWrites, ReplicaTracker replicas,
+      FetchGate fetchGate) {
     this(settings, snapshot, observer, keySource(settings, snapshot),
-        LoginThrottle.of(settings.loginThrottle()), readYourWrites);
+        LoginThrottle.of(settings.loginThrottle()), readYourWrites, replicas, fetchGate);
   }
 
   public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
       TrafficObserver observer, AccountKeySource keySource, LoginThrottle throttle,
       ReadYourWrites readYourWrites) {
+    this(settings, snapshot, observer, keySource, throttle, readYourWrites, ReplicaTracker.NONE,
+        FetchGate.unlimited());
+  }
+
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      TrafficObserver observer, AccountKeySource keySource, LoginThrottle throttle,
+      ReadYourWrites readYourWrites, FetchGate fetchGate) {
+    this(settings, snapshot, observer, keySource, throttle, readYourWrites, ReplicaTracker.NONE,
+        fetchGate);
+  }
+
+  public SshFrontend(SshFrontendSettings settings, Supplier<RoutingSnapshot> snapshot,
+      TrafficObserver observer, AccountKeySource keySource, LoginThrottle throttle,
+      ReadYourWrites readYourWrites, ReplicaTracker replicas, FetchGate fetchGate) {
+    this.replicas = java.util.Objects.requireNonNull(replicas, "replicas");
+    this.fetchGate = java.util.Objects.requireNonNull(fetchGate, "fetchGate");
     this.throttle = throttle;
     this.settings = settings;
     this.snapshot = snapshot;
@@ -156,9 +214,15 @@ public final class SshFrontend implements AutoCloseable {
     }
 
     client = SshClient.setUpDefaultClient();
-    // Nodes are the operator's own servers, named in the configuration; their host keys are not
-    // pinned (see docs/ssh.md), and saying so at every connection would only drown the log.
-    client.setServerKeyVerifier((session, address, key) -> true);
+    if (settings.nodeKnownHosts().isPresent()) {
+      client.setServerKeyVerifier(NodeHostKeys.load(settings.nodeKnownHosts().get()));
+    } else {
+      // Said once here rather than at every connection, which would only drown the log.
+      log.warn("[sshd] nodeKnownHosts is not set: the proxy takes any SSH host key the nodes show,"
+          + " so whoever can answer on a node's address can see users' commands. Pin the nodes'"
+          + " keys (docs/ssh.md).");
+      client.setServerKeyVerifier((session, address, key) -> true);
+    }
     CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, settings.keepAlive());
     // What a node may send ahead of the client is buffered here, per command: a window of 1 MB
     // bounds that (50 clones: 50 MB) and holds eight of the large packets below; MINA's default
@@ -179,10 +243,15 @@ public final class SshFrontend implements AutoCloseable {
     server.setHost(listen.isWildcard() ? null : listen.host());
     server.setPort(listen.port());
     server.setKeyPairProvider(KeyPairProvider.wrap(hostKeys));
-    server.setKeyExchangeFactories(modern(server.getKeyExchangeFactories()));
-    server.setCipherFactories(ciphers(server.getCipherFactories()));
-    server.setMacFactories(modern(server.getMacFactories()));
-    server.setSignatureFactories(modern(server.getSignatureFactories()));
+    SshAlgorithms offered = settings.algorithms();
+    server.setKeyExchangeFactories(SshAlgorithms.pick(offered.kex(),
+        NamedFactory.setUpTransformedFactories(false, BuiltinDHFactories.VALUES,
+            ServerBuilder.DH2KEX)));
+    server.setCipherFactories(SshAlgorithms.pick(offered.ciphers(),
+        new ArrayList<>(BuiltinCiphers.VALUES)));
+    server.setMacFactories(SshAlgorithms.pick(offered.macs(), new ArrayList<>(BuiltinMacs.VALUES)));
+    server.setSignatureFactories(SshAlgorithms.pick(offered.hostKeyAlgorithms(),
+        new ArrayList<>(BuiltinSignatures.VALUES)));
     server.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
     server.setPasswordAuthenticator(null);
     server.setKeyboardInteractiveAuthenticator(null);
@@ -211,11 +280,13 @@ public final class SshFrontend implements AutoCloseable {
       @Override
       public void connectionAccepted(IoAcceptor acceptor, SocketAddress local, SocketAddress remote,
           SocketAddress service) throws IOException {
-        if (throttle.isBlocked(inetAddress(remote))) {
+        // A load balancer's connection is judged by the client its PROXY header names, later.
+        if (!sendsProxyHeaders(remote) && throttle.isBlocked(inetAddress(remote))) {
           throw new IOException("SSH connection from " + remote + " refused: too many failed logins");
         }
       }
     });
+    server.setServerProxyAcceptor(this::acceptProxyHeader);
     // A connection runs a command or two at a time (git: one); OpenSSH's MaxSessions is 10.
     // MINA refuses a channel only once more than this many are open, hence the - 1.
     CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(server, MAX_CHANNELS_PER_CONNECTION - 1);
@@ -246,7 +317,7 @@ public final class SshFrontend implements AutoCloseable {
     server.setAgentFactory(null);
     server.setShellFactory(channel -> new RefusedCommand(SHELL_REFUSAL));
     ProxiedCommand.Context ctx = new ProxiedCommand.Context(snapshot, observer, threads,
-        settings.connectTimeout(), this::backendsOf, readYourWrites);
+        settings.connectTimeout(), this::backendsOf, readYourWrites, replicas, fetchGate, timers);
     server.setCommandFactory((channel, command) -> new ProxiedCommand(command, ctx));
     server.addSessionListener(new SessionListener() {
       @Override
@@ -265,6 +336,65 @@ public final class SshFrontend implements AutoCloseable {
     }
     log.info("SSH frontend listening on {}", bound);
     return bound;
+  }
+
+  /** True when connections from {@code remote} must start with a PROXY protocol header. */
+  private boolean sendsProxyHeaders(SocketAddress remote) {
+    return Cidr.anyContains(settings.proxyProtocolFrom(), inetAddress(remote));
+  }
+
+  /**
+   * Reads the PROXY protocol header of a connection from a {@code [sshd] proxyProtocolFrom}
+   * source and takes the client it names as the session's client address (for the login
+   * throttle, the access log and {@code suexec --from}); refuses a connection from such a source
+   * without one, and a header from any other source, whose word about the client is not to be
+   * taken (GO-2024-2853).
+   */
+  private boolean acceptProxyHeader(ServerSession session, Buffer buffer) throws IOException {
+    Integer alreadyRead = session.getAttribute(PROXY_HEADER_READ);
+    if (alreadyRead != null) {
+      // MINA asks again, from the same start, while the identification line is incomplete.
+      buffer.rpos(buffer.rpos() + alreadyRead);
+      return true;
+    }
+    SocketAddress peer = session.getIoSession().getRemoteAddress();
+    boolean required = sendsProxyHeaders(peer);
+    ProxyHeader.Reading reading;
+    try {
+      reading = ProxyHeader.read(buffer.array(), buffer.rpos(), buffer.wpos());
+    } catch (IllegalArgumentException e) {
+      throw refused(peer, e.getMessage());
+    }
+    if (reading instanceof ProxyHeader.NeedMore) {
+      return false;
+    }
+    int headerLength = 0;
+    if (reading instanceof ProxyHeader.Header header) {
+      headerLength = header.length();
+      if (!required) {
+        throw refused(peer, "a PROXY protocol header from a source not in [sshd]"
+            + " proxyProtocolFrom");
+      }
+      buffer.rpos(buffer.rpos() + header.length());
+      if (header.client().isPresent()) {
+        ((AbstractServerSession) session).setClientAddress(header.client().get());
+        if (throttle.isBlocked(header.client().get().getAddress())) {
+          throw new IOException("SSH connection from " + header.client().get() + " (through "
+              + peer + ") refused: too many failed logins");
+        }
+      }
+    } else if (required) {
+      throw refused(peer, "no PROXY protocol header, which [sshd] proxyProtocolFrom requires of"
+          + " this source");
+    }
+    session.setAttribute(PROXY_HEADER_READ, headerLength);
+    return true;
+  }
+
+  private static IOException refused(SocketAddress peer, String why) {
+    String message = "SSH connection from " + peer + " refused: " + why;
+    log.warn("{}", message);
+    return new IOException(message);
   }
 
   /**
@@ -316,7 +446,8 @@ public final class SshFrontend implements AutoCloseable {
 
   private BackendSessions backendsOf(ServerSession session) {
     return session.computeAttributeIfAbsent(BACKENDS,
-        k -> new BackendSessions(client, peerKey, settings.connectTimeout()));
+        k -> new BackendSessions(client, peerKey, settings.connectTimeout(),
+            settings.loginGraceTime()));
   }
 
   /** Client connections open now (authenticated or not). */
@@ -394,6 +525,7 @@ public final class SshFrontend implements AutoCloseable {
       log.warn("stopping the SSH frontend: {}", e.getMessage());
     }
     threads.shutdownNow();
+    timers.shutdownNow();
   }
 
   private static AccountKeySource keySource(SshFrontendSettings s, Supplier<RoutingSnapshot> snap) {

@@ -1,0 +1,232 @@
+package org.gerritproxy.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.channel.StreamingChannel;
+import org.apache.sshd.common.io.IoReadFuture;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bytes of a command between a client and a node, through a real {@link SshFrontend}: stdin
+ * reaches the node whole and ends with EOF, stdout, stderr and the exit status come back, and a
+ * client that stops reading holds the node back within the SSH windows (the proxy buffers no
+ * pack). The node is a MINA SSH server standing in for Gerrit, which the end-to-end tests in
+ * proxy-core cover; here the node counts what it managed to send.
+ */
+class SshRelayTest {
+  /** What the node sends for {@code git-upload-pack '/big'}. */
+  static final long BIG = 64L << 20;
+  static final Duration STEP = Duration.ofSeconds(30);
+
+  @TempDir static Path dir;
+  static final KeyPair alice = HostileSshClientsTest.newKey();
+  static final AtomicLong nodeSent = new AtomicLong();
+  static SshServer node;
+  static SshFrontend frontend;
+  static SshClient client;
+  static int port;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = SshServer.setUpDefaultServer();
+    node.setHost("127.0.0.1");
+    node.setPort(0);
+    node.setKeyPairProvider(KeyPairProvider.wrap(HostileSshClientsTest.newKey()));
+    node.setPublickeyAuthenticator((user, key, session) -> true);
+    node.setCommandFactory((channel, command) -> new FakeGerritCommand(command));
+    node.start();
+
+    frontend = OneNodeFrontend.create(dir, node.getPort(), alice, Duration.ofSeconds(30),
+        Duration.ofSeconds(10));
+    port = frontend.start().getPort();
+    client = SshClient.setUpDefaultClient();
+    client.setServerKeyVerifier((s, a, k) -> true);
+    client.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (client != null) {
+      client.stop();
+    }
+    if (frontend != null) {
+      frontend.close();
+    }
+    if (node != null) {
+      node.stop(true);
+    }
+  }
+
+  ClientSession login() throws IOException {
+    ClientSession s = client.connect("alice", "127.0.0.1", port).verify(STEP).getSession();
+    s.addPublicKeyIdentity(alice);
+    s.auth().verify(STEP);
+    return s;
+  }
+
+  @Test
+  void stdinReachesTheNodeWholeAndStdoutStderrAndExitStatusComeBack() throws Exception {
+    byte[] input = new byte[5 << 20];
+    new Random(7).nextBytes(input);
+    try (ClientSession s = login();
+        ChannelExec c = s.createExecChannel("git-upload-pack '/echo'")) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      c.setIn(new ByteArrayInputStream(input));
+      c.setOut(out);
+      c.setErr(err);
+      c.open().verify(STEP);
+      c.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), STEP);
+
+      assertThat(out.toString(StandardCharsets.UTF_8))
+          .as("what the node read of stdin, up to its EOF")
+          .isEqualTo(input.length + " " + sha256(input) + "\n");
+      assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("read it all\n");
+      assertThat(c.getExitStatus()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aClientThatStopsReadingHoldsTheNodeBackAndStillGetsEverything() throws Exception {
+    try (ClientSession s = login();
+        ChannelExec c = s.createExecChannel("git-upload-pack '/big'")) {
+      // Asynchronous streams that nobody reads yet: the client gives back no window.
+      c.setStreaming(StreamingChannel.Streaming.Async);
+      c.open().verify(STEP);
+      long sent = -1;
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline) {
+        Thread.sleep(500);
+        long now = nodeSent.get();
+        if (now == sent && now > 0) {
+          break; // the node has been held back for half a second
+        }
+        sent = now;
+      }
+      // The client's window (2 MB), the proxy's toward the node (1 MB), a packet in hand and
+      // the sockets' buffers: far less than the 64 MB the node has to send.
+      assertThat(nodeSent.get()).as("bytes the node could send while the client read nothing")
+          .isPositive().isLessThan(16L << 20);
+
+      long received = 0;
+      ByteArrayBuffer buf = new ByteArrayBuffer(256 * 1024);
+      while (true) {
+        buf.clear();
+        IoReadFuture r = c.getAsyncOut().read(buf);
+        assertThat(r.await(STEP)).as("a read within %s", STEP).isTrue();
+        if (r.getException() != null) {
+          break; // EOF: the node's output ended
+        }
+        received += r.getRead();
+      }
+      assertThat(received).isEqualTo(BIG);
+      c.waitFor(EnumSet.of(ClientChannelEvent.EXIT_STATUS), STEP);
+      assertThat(c.getExitStatus()).isZero();
+    }
+  }
+
+  static String sha256(byte[] b) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+  }
+
+  /**
+   * The node's side, by the repository named: {@code /echo} reads stdin to its EOF and answers
+   * its length and SHA-256, {@code /big} sends {@link #BIG} bytes and counts them as they go.
+   */
+  static final class FakeGerritCommand implements Command {
+    private final String command;
+    private InputStream in;
+    private OutputStream out;
+    private OutputStream err;
+    private ExitCallback exit;
+
+    FakeGerritCommand(String command) {
+      this.command = command;
+    }
+
+    @Override
+    public void setInputStream(InputStream in) {
+      this.in = in;
+    }
+
+    @Override
+    public void setOutputStream(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void setErrorStream(OutputStream err) {
+      this.err = err;
+    }
+
+    @Override
+    public void setExitCallback(ExitCallback callback) {
+      this.exit = callback;
+    }
+
+    @Override
+    public void start(ChannelSession channel, Environment env) {
+      Thread t = new Thread(this::run, "fake-gerrit");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    private void run() {
+      try {
+        if (command.endsWith("git-upload-pack '/echo'")) {
+          byte[] all = in.readAllBytes();
+          out.write((all.length + " " + sha256(all) + "\n").getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          err.write("read it all\n".getBytes(StandardCharsets.UTF_8));
+          err.flush();
+          exit.onExit(3);
+        } else if (command.endsWith("git-upload-pack '/big'")) {
+          byte[] block = new byte[64 * 1024];
+          for (long left = BIG; left > 0; left -= block.length) {
+            out.write(block);
+            out.flush(); // waits for the proxy's window: what it could not send is not counted
+            nodeSent.addAndGet(block.length);
+          }
+          exit.onExit(0);
+        } else {
+          err.write(("unknown command: " + command + "\n").getBytes(StandardCharsets.UTF_8));
+          err.flush();
+          exit.onExit(1);
+        }
+      } catch (Exception e) {
+        exit.onExit(2, e.toString());
+      }
+    }
+
+    @Override
+    public void destroy(ChannelSession channel) {}
+  }
+}
