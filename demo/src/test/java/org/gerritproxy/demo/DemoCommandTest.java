@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.gerritproxy.core.cluster.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -63,6 +63,7 @@ class DemoCommandTest {
         "-Xmx512m",
         "-cp", System.getProperty("java.class.path"),
         "-Dgerrit.lib=" + System.getProperty("gerrit.lib"),
+        "-Dfence.plugin=" + System.getProperty("fence.plugin"),
         "-Dgerrit-proxy.home=" + work,
         // The logging an operator gets: access logs buffered in files under LOG_DIR.
         "-Dlogback.configurationFile="
@@ -147,15 +148,24 @@ class DemoCommandTest {
   void bothChannelsAreWatchedAndKillingTheMasterAsPrintedMovesWritesToTheOtherNode()
       throws Exception {
     JsonNode before = awaitHealth(h -> h.path("nodes").size() == 2
-        && allMatch(h, n -> n.path("backdoor").path("state").asText().equals("FRESH_HEALTHY")));
+        && allMatch(h, n -> n.path("backdoor").path("state").asText().equals("FRESH_HEALTHY"))
+        // The demo installs the fence: the master enforces its epoch, the other refuses writes.
+        && h.path("nodes").get(0).path("fence").path("state").asText().equals("enforced")
+        && h.path("nodes").get(1).path("fence").path("state").asText().equals("fenced"));
     assertThat(before.path("master").path("node").asText()).isEqualTo("gerrit-1");
+    // And the fence below the doors, for the writes Gerrit makes by itself (docs/fence.md).
+    for (String node : List.of("gerrit-1", "gerrit-2")) {
+      assertThat(Files.readString(dataDir.resolve("gerrit").resolve(node).resolve("logs/console.log")))
+          .contains("Installed module org.gerritproxy.fence.FenceGitModule");
+    }
     long epoch = before.path("master").path("epoch").asLong();
 
     Matcher kill = Pattern.compile("(kill -9 \\$\\(cat [^)]+\\))").matcher(printed());
     assertThat(kill.find()).as("the demo prints how to kill the master").isTrue();
     shell(kill.group(1));
 
-    JsonNode after = awaitHealth(h -> h.path("master").path("node").asText().equals("gerrit-2"));
+    JsonNode after = awaitHealth(h -> h.path("master").path("node").asText().equals("gerrit-2")
+        && h.path("nodes").get(1).path("fence").path("state").asText().equals("enforced"));
     assertThat(after.path("master").path("epoch").asLong()).isGreaterThan(epoch);
     JsonNode dead = after.path("nodes").get(0);
     assertThat(dead.path("name").asText()).isEqualTo("gerrit-1");
@@ -248,17 +258,8 @@ class DemoCommandTest {
 
   private static int[] freePorts(int n) throws IOException {
     int[] ports = new int[n];
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0);
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
+    for (int i = 0; i < n; i++) {
+      ports[i] = FreePorts.pick();
     }
     return ports;
   }

@@ -2,8 +2,6 @@ package org.gerritproxy.core.cluster;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,6 +134,12 @@ public final class GerritCluster implements AutoCloseable {
         // C1 only and the serial collector: a node is ready in about 4 s instead of 6 on 2 cores.
         private List<String> jvmOptions = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
         private boolean reuseSites;
+        private boolean replicated;
+        private Path templateDir;
+        private final List<Path> plugins = new ArrayList<>();
+        private final List<Path> libraries = new ArrayList<>();
+        private final List<String> removedPlugins = new ArrayList<>();
+        private java.util.function.BiConsumer<String, org.eclipse.jgit.lib.Config> nodeSettings = (n, c) -> { };
         private Duration startTimeout = Duration.ofSeconds(120);
 
         private Builder() {}
@@ -200,6 +204,78 @@ public final class GerritCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Each node with a git directory of its own (a copy of the initial one), as in a cluster
+         * whose nodes replicate to each other; by default they share node 1's. Nothing copies
+         * updates between them: a test does that itself ({@link MirrorReplication}).
+         */
+        public Builder replicated(boolean separateGitDirectories) {
+            this.replicated = separateGitDirectories;
+            return this;
+        }
+
+        /**
+         * Where the initialised site template lives; {@code BASE/template} unless set. Clusters in
+         * different base directories may share one (its initialisation is locked), which spares
+         * each a Gerrit init.
+         */
+        public Builder templateDir(Path dir) {
+            this.templateDir = Objects.requireNonNull(dir);
+            return this;
+        }
+
+        /**
+         * A Gerrit plugin for every node's {@code plugins/}: a plugin jar, or a directory of
+         * compiled classes holding {@code META-INF/MANIFEST.MF} (a Maven module's {@code
+         * target/classes} before its jar is packaged), made into a jar named after its {@code
+         * Gerrit-PluginName}. Installed at each start.
+         */
+        public Builder plugin(Path jarOrClasses) {
+            this.plugins.add(Objects.requireNonNull(jarOrClasses));
+            return this;
+        }
+
+        /**
+         * Deletes {@code plugins/NAME.jar} from every node at each start: a plugin that an earlier
+         * run installed in sites that are reused ({@link #reuseSites}) and that this run must not
+         * have.
+         */
+        public Builder withoutPlugin(String name) {
+            this.removedPlugins.add(Objects.requireNonNull(name));
+            return this;
+        }
+
+        /**
+         * A library for Gerrit's own classpath, e.g. one a {@code gerrit.installDbModule} or
+         * {@code gerrit.installModule} setting names: a jar, or a directory of compiled classes.
+         * It stands for the node's {@code SITE/lib/}: Gerrit run from its jars, as here, is not
+         * loaded by its own class loader and cannot add {@code lib/} to it.
+         */
+        public Builder library(Path jarOrClasses) {
+            this.libraries.add(Objects.requireNonNull(jarOrClasses).toAbsolutePath());
+            return this;
+        }
+
+        /**
+         * Settings written into each node's {@code etc/gerrit.config} at each start, given the
+         * node's name (e.g. a plugin's {@code [plugin "NAME"]} section).
+         */
+        public Builder nodeSettings(java.util.function.BiConsumer<String, org.eclipse.jgit.lib.Config> settings) {
+            this.nodeSettings = Objects.requireNonNull(settings);
+            return this;
+        }
+
+        /**
+         * The repositories every node will serve (the first node's {@code git/}), known before
+         * the start: e.g. for a plugin setting that names the shared All-Projects.
+         */
+        public Path sharedGitDir() {
+            if (baseDir == null) {
+                throw new IllegalStateException("Set the cluster's base directory with baseDir(...) first");
+            }
+            return new NodeSite(baseDir.toAbsolutePath().normalize().resolve(nodeName(0))).git();
+        }
+
         /** How long all nodes together may take to become ready; 120 s unless set. */
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = Objects.requireNonNull(timeout);
@@ -215,16 +291,25 @@ public final class GerritCluster implements AutoCloseable {
             List<String> options = new ArrayList<>();
             options.add("-Xmx" + maxHeap);
             options.addAll(jvmOptions);
-            GerritJvm jvm = GerritJvm.of(lib, options);
+            GerritJvm jvm = GerritJvm.of(lib, options).withLibraries(libraries);
             Path base = baseDir.toAbsolutePath().normalize();
             try {
                 List<NodeSite> sites = prepareSites(base, jvm);
+                for (int i = 0; i < nodes; i++) {
+                    for (String name : removedPlugins) {
+                        Files.deleteIfExists(sites.get(i).dir().resolve("plugins").resolve(name + ".jar"));
+                    }
+                    for (Path plugin : plugins) {
+                        sites.get(i).installPlugin(plugin);
+                    }
+                    sites.get(i).apply(nodeName(i), nodeSettings);
+                }
                 Path sharedGit = sites.get(0).git();
                 List<Integer> ports = pickPorts();
                 List<GerritNode> created = new ArrayList<>();
                 for (int i = 0; i < nodes; i++) {
                     created.add(new GerritNode(nodeName(i), sites.get(i), ports.get(2 * i), ports.get(2 * i + 1),
-                            canonicalWebUrl, sharedGit, jvm, startTimeout));
+                            canonicalWebUrl, replicated ? sites.get(i).git() : sharedGit, jvm, startTimeout));
                 }
                 GerritCluster cluster = new GerritCluster(base, created);
                 cluster.startAll(startTimeout);
@@ -240,14 +325,15 @@ public final class GerritCluster implements AutoCloseable {
                 sites.add(new NodeSite(base.resolve(nodeName(i))));
                 sites.get(i).killLeftover();
             }
-            if (reuseSites && reusable(sites)) {
+            if (reuseSites && !replicated && reusable(sites)) {
                 log.info("Reusing the Gerrit sites in {}", base);
                 return sites;
             }
-            SiteTemplate template = new SiteTemplate(base.resolve("template"), jvm, startTimeout);
+            Path templatePath = templateDir != null ? templateDir.toAbsolutePath().normalize() : base.resolve("template");
+            SiteTemplate template = new SiteTemplate(templatePath, jvm, startTimeout);
             template.ensureInitialised();
             for (int i = 0; i < nodes; i++) {
-                template.copyTo(sites.get(i).dir(), i == 0);
+                template.copyTo(sites.get(i).dir(), i == 0 || replicated);
             }
             return sites;
         }
@@ -274,10 +360,9 @@ public final class GerritCluster implements AutoCloseable {
                 return ports[index];
             }
             while (true) {
-                try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                    if (taken.add(socket.getLocalPort())) {
-                        return socket.getLocalPort();
-                    }
+                int port = FreePorts.pick();
+                if (taken.add(port)) {
+                    return port;
                 }
             }
         }

@@ -19,11 +19,22 @@ final class GerritJvm {
     private final Path java;
     private final List<Path> jars;
     private final List<String> options;
+    private final List<Path> libraries;
 
-    private GerritJvm(Path java, List<Path> jars, List<String> options) {
+    private GerritJvm(Path java, List<Path> jars, List<String> options, List<Path> libraries) {
         this.java = java;
         this.jars = jars;
         this.options = options;
+        this.libraries = libraries;
+    }
+
+    /**
+     * The same, with these jars or class directories after Gerrit's own on the classpath: what
+     * {@code SITE/lib/} is to a Gerrit started from its WAR, which adds {@code lib/} to its own
+     * class loader; run from its jars, as here, Gerrit has no such class loader to add it to.
+     */
+    GerritJvm withLibraries(List<Path> extra) {
+        return new GerritJvm(java, jars, options, List.copyOf(extra));
     }
 
     static GerritJvm of(Path gerritLib, List<String> options) {
@@ -41,7 +52,7 @@ final class GerritJvm {
             }
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new GerritJvm(java, jars, List.copyOf(options));
+        return new GerritJvm(java, jars, List.copyOf(options), List.of());
     }
 
     /** {@code init --batch --dev}: creates a site with the account admin / secret. */
@@ -72,7 +83,8 @@ final class GerritJvm {
         command.addAll(options);
         command.addAll(properties);
         command.add("-cp");
-        command.add(jars.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
+        command.add(Stream.concat(jars.stream(), libraries.stream()).map(Path::toString)
+                .collect(Collectors.joining(File.pathSeparator)));
         command.add(LAUNCHER);
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true);

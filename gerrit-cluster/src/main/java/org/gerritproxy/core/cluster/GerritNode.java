@@ -83,6 +83,11 @@ public final class GerritNode {
         return canonicalWebUrl;
     }
 
+    /** The repositories this node serves ({@code gerrit.basePath}). */
+    public Path gitDir() {
+        return sharedGit;
+    }
+
     public Path sitePath() {
         return site.dir();
     }

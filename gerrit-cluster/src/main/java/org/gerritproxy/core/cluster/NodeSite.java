@@ -95,6 +95,62 @@ record NodeSite(Path dir) {
         }
     }
 
+    /**
+     * Copies a plugin jar into {@code plugins/}, or makes one there from a directory of classes
+     * with its {@code META-INF/MANIFEST.MF}, named after the manifest's {@code Gerrit-PluginName}.
+     */
+    void installPlugin(Path jarOrClasses) throws IOException {
+        Path plugins = dir.resolve("plugins");
+        Files.createDirectories(plugins);
+        if (Files.isRegularFile(jarOrClasses)) {
+            Files.copy(jarOrClasses, plugins.resolve(jarOrClasses.getFileName().toString()),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return;
+        }
+        Path manifestFile = jarOrClasses.resolve("META-INF").resolve("MANIFEST.MF");
+        if (!Files.isRegularFile(manifestFile)) {
+            throw new IOException("No plugin jar and no compiled plugin (META-INF/MANIFEST.MF) at " + jarOrClasses);
+        }
+        java.util.jar.Manifest manifest;
+        try (var in = Files.newInputStream(manifestFile)) {
+            manifest = new java.util.jar.Manifest(in);
+        }
+        String name = manifest.getMainAttributes().getValue("Gerrit-PluginName");
+        if (name == null || name.isBlank()) {
+            throw new IOException(manifestFile + " names no Gerrit-PluginName");
+        }
+        Path jar = plugins.resolve(name + ".jar");
+        Path partial = plugins.resolve(name + ".jar.tmp");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(partial), manifest);
+                var files = Files.walk(jarOrClasses)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                String entry = jarOrClasses.relativize(file).toString().replace('\\', '/');
+                if (entry.equals("META-INF/MANIFEST.MF")) {
+                    continue;
+                }
+                out.putNextEntry(new java.util.jar.JarEntry(entry));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        }
+        // Gerrit scans plugins/ for *.jar: never let it see a half-written one.
+        Files.move(partial, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Lets {@code settings} change this node's gerrit.config, given the node's name. */
+    void apply(String node, java.util.function.BiConsumer<String, org.eclipse.jgit.lib.Config> settings)
+            throws IOException {
+        FileBasedConfig config = new FileBasedConfig(gerritConfig().toFile(), FS.DETECTED);
+        try {
+            config.load();
+        } catch (ConfigInvalidException e) {
+            throw new IOException("Cannot parse " + gerritConfig() + ": " + e.getMessage(), e);
+        }
+        settings.accept(node, config);
+        config.save();
+    }
+
     /** Loopback ports, the shared repositories, no mail. */
     void configure(int httpPort, int sshPort, URI canonicalWebUrl, Path sharedGit) throws IOException {
         FileBasedConfig config = new FileBasedConfig(gerritConfig().toFile(), FS.DETECTED);

@@ -1,7 +1,6 @@
 package org.gerritproxy.core.backdoor;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.gerritproxy.core.cluster.FreePorts;
 
 /**
  * A throw-away PostgreSQL server from Debian's {@code postgresql} package, in a temporary
@@ -47,10 +47,7 @@ final class LocalPostgres implements AutoCloseable {
     if (isRoot()) {
       run(List.of("chown", "postgres", dir.toString()));
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = FreePorts.pick();
     LocalPostgres pg = new LocalPostgres(bin, dir, port);
     pg.asOwner(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(),
         "-U", "gp", "--auth=trust", "-E", "UTF8"));

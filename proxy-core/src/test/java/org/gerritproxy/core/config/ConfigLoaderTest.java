@@ -73,6 +73,8 @@ class ConfigLoaderTest {
             [admin]
               listenAddress = *:8090
               token = s3cret-token
+              sslCertificate = proxy.crt
+              sslKey = proxy.key
             [accounts]
               user = proxy-admin
               password = hunter2
@@ -139,6 +141,8 @@ class ConfigLoaderTest {
     assertThat(c.sshd().accountsPassword()).contains("hunter2");
     assertThat(c.admin().listenAddress()).isEqualTo(new Endpoint("*", 8090));
     assertThat(c.admin().token().orElseThrow().reveal()).isEqualTo("s3cret-token");
+    assertThat(c.admin().sslCertificate()).contains(dir.resolve("proxy.crt"));
+    assertThat(c.admin().sslKey()).contains(dir.resolve("proxy.key"));
     assertThat(c.accounts().user()).contains("proxy-admin");
     assertThat(c.accounts().password().orElseThrow().reveal()).isEqualTo("hunter2");
     assertThat(c.nodes())
@@ -332,7 +336,7 @@ class ConfigLoaderTest {
             TWO_NODES
                 + """
                   [admin]
-                    listenAddress = *:8090
+                    listenAddress = 127.0.0.1:8090
                     token = token-from-proxy-config
                   [accounts]
                     user = proxy-admin
@@ -431,6 +435,21 @@ class ConfigLoaderTest {
     Path file = write("proxy.config", TWO_NODES);
 
     assertThat(ConfigLoader.load(file)).isEqualTo(ConfigLoader.load(file));
+  }
+
+  @Test
+  void configsThatDifferOnlyInFetchLimitsOrThePackCacheAreNotEqual() throws Exception {
+    String fetch = TWO_NODES + "[fetch]\n\tmaxPerNode = 4\n\tbatchUserAgent = ^Jenkins\n";
+    Path file = write("proxy.config", fetch);
+    ProxyConfig loaded = ConfigLoader.load(file);
+    assertThat(ConfigLoader.load(file)).as("a pattern, loaded twice").isEqualTo(loaded)
+        .hasSameHashCodeAs(loaded);
+    // The same file, edited in one place each time.
+    for (String edited : List.of(fetch.replace("= 4", "= 5"), fetch.replace("^Jenkins", "^Zuul"),
+        fetch + "[packCache]\n\tdirectory = " + dir.resolve("cache") + "\n\tproject = ci/*\n")) {
+      assertThat(ConfigLoader.load(write("proxy.config", edited))).as(edited)
+          .isNotEqualTo(loaded);
+    }
   }
 
   @Test

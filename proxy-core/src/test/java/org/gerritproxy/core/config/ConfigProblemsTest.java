@@ -70,6 +70,98 @@ class ConfigProblemsTest {
         .hasMessageContaining(file + ": no node is configured");
   }
 
+  // ---------------------------------------------------------------- [fetch]
+
+  @Test
+  void badFetchKeysAreEachReportedOnTheirLine() throws IOException {
+    assertThat(problems(NODE + "[fetch]\n  maxPerNode = -1\n  queueTimeout = 0\n"
+        + "  batchAccount =\n  batchUserAgent = (JGit\n"))
+        .containsExactly(
+            at(5, "[fetch] maxPerNode: must be 0 (off) or more, not -1"),
+            at(6, "[fetch] queueTimeout: must be longer than 0: write it like 500ms, 2s or 5m"),
+            at(7, "[fetch] batchAccount is empty: write batchAccount = USER (a Gerrit user"
+                + " name), or remove the line."),
+            at(8, "[fetch] batchUserAgent: '(JGit' is not a regular expression (Unclosed group"
+                + " near index 5)"));
+  }
+
+  @Test
+  void aBatchGroupNeedsTheAccountThatReadsItsMembers() throws IOException {
+    assertThat(problems(NODE + "[fetch]\n  batchGroup = Non-Interactive Users\n  batchGroup =\n"))
+        .contains(
+            at(6, "[fetch] batchGroup is empty: write batchGroup = GROUP (a Gerrit group's name"
+                + " or UUID), or remove the line."))
+        .anyMatch(p -> p.contains("[fetch] batchGroup needs [accounts] user and password"));
+  }
+
+  @Test
+  void aBatchLimitMustLeaveSlotsForPeople() throws IOException {
+    assertThat(problems(NODE + "[fetch]\n  maxPerNode = 4\n  maxBatchPerNode = 4\n"))
+        .containsExactly(at(6, "[fetch] maxBatchPerNode (4) must be below maxPerNode (4), so that"
+            + " some of a node's slots stay free for people: lower it, or set it to 0 to let batch"
+            + " work take every slot."));
+    // Without a node limit, the batch limit alone is what leaves room.
+    assertThat(problems(NODE + "[fetch]\n  maxBatchPerNode = 2\n")).isEmpty();
+  }
+
+  @Test
+  void fetchKeysAreReadIntoTheLimits() throws Exception {
+    file = dir.resolve("proxy.config");
+    Files.writeString(file, NODE + "[fetch]\n  maxPerNode = 8\n  maxBatchPerNode = 6\n  maxPerAccount = 2\n"
+        + "  batchAccount = Jenkins\n  batchAccount = zuul\n  batchUserAgent = ^JGit/\n"
+        + "  batchGroup = Non-Interactive Users\n"
+        + "[accounts]\n  user = proxy-admin\n  password = pw\n");
+    var fetch = ConfigLoader.load(file).fetch();
+    assertThat(fetch.maxPerNode()).isEqualTo(8);
+    assertThat(fetch.maxBatchPerNode()).isEqualTo(6);
+    assertThat(fetch.maxPerAccount()).isEqualTo(2);
+    assertThat(fetch.queueTimeout()).hasMinutes(5);
+    assertThat(fetch.batchAccounts()).containsExactlyInAnyOrder("jenkins", "zuul");
+    assertThat(fetch.batchUserAgent().orElseThrow().pattern()).isEqualTo("^JGit/");
+    assertThat(fetch.batchGroups()).containsExactly("Non-Interactive Users");
+  }
+
+  // ---------------------------------------------------------------- [packCache]
+
+  @Test
+  void badPackCacheKeysAreEachReportedOnTheirLine() throws IOException {
+    assertThat(problems(NODE + "[packCache]\n  directory = cache\n  maxSize = 10k\n"
+        + "  project =\n  project = ^ci-(\n"))
+        .containsExactly(
+            at(6, "[packCache] maxSize: '10k' is below 1m: write a size like 20g"),
+            at(7, "[packCache] project is empty: write project = NAME (or ci/*, or ^regex), or"
+                + " remove the line."),
+            at(8, "[packCache] project: '^ci-(' is not a regular expression: Unclosed group."));
+  }
+
+  @Test
+  void halfAPackCacheSectionSaysWhichHalfIsMissing() throws IOException {
+    assertThat(problems(NODE + "[packCache]\n  directory = cache\n"))
+        .containsExactly(at(5, "[packCache] directory is set but no project is: add project ="
+            + " NAME (or a prefix like ci/*, or ^regex) for each project to cache, or remove the"
+            + " directory to turn the cache off."));
+    assertThat(problems(NODE + "[packCache]\n  project = ci/*\n"))
+        .containsExactly(at(5, "[packCache] project is set but no directory is: add directory ="
+            + " PATH (where the cache may write), or remove the projects."));
+  }
+
+  @Test
+  void packCacheKeysAreReadIntoItsSettings() throws Exception {
+    file = dir.resolve("proxy.config");
+    Files.writeString(file, NODE + "[packCache]\n  directory = cache\n  maxSize = 2g\n"
+        + "  project = ci/*\n  project = platform/build\n");
+    var cache = ConfigLoader.load(file).packCache();
+    assertThat(cache.enabled()).isTrue();
+    assertThat(cache.directory()).hasValue(dir.resolve("cache"));
+    assertThat(cache.maxSize()).isEqualTo(2L << 30);
+    assertThat(cache.projects().matches("ci/tools")).isTrue();
+    assertThat(cache.projects().matches("platform/build")).isTrue();
+    assertThat(cache.projects().matches("platform/other")).isFalse();
+    Files.writeString(file, NODE);
+    assertThat(ConfigLoader.load(file).packCache().enabled()).as("off unless configured")
+        .isFalse();
+  }
+
   // ---------------------------------------------------------------- names
 
   @Test
@@ -109,7 +201,7 @@ class ConfigProblemsTest {
             at(
                 4,
                 "unknown section [gerrit]; the sections are proxy, httpd, sshd,"
-                    + " admin, accounts, node, routing, election, health, backdoor."));
+                    + " admin, accounts, node, routing, fetch, packCache, election, health, cluster, backdoor."));
   }
 
   @Test
@@ -406,14 +498,15 @@ class ConfigProblemsTest {
   }
 
   @Test
-  void anAdminServerOffLoopbackNeedsAToken() throws IOException {
+  void anAdminServerOffLoopbackNeedsATokenAndTls() throws IOException {
     assertThat(problems(NODE + "[admin]\n  listenAddress = *:8090\n"))
         .containsExactly(
             at(
                 5,
                 "[admin] listenAddress = *:8090 is reachable from other hosts, so the admin server"
                     + " needs a token: set [admin] token (best in secure.config), or listen on"
-                    + " 127.0.0.1."));
+                    + " 127.0.0.1."),
+            at(5, CLEAR_TOKEN));
     assertThat(problems(NODE + "[admin]\n  listenAddress = localhost:8090\n")).isEmpty();
     assertThat(problems(NODE + "[admin]\n  listenAddress = [::1]:8090\n")).isEmpty();
   }
@@ -426,6 +519,24 @@ class ConfigProblemsTest {
                 5,
                 "[accounts] user is set without its password: add [accounts] password"
                     + " (the account's HTTP password) to secure.config."));
+  }
+
+  @Test
+  void replicatedStorageNeedsTheAccountThatStreamsTheMastersEvents() throws IOException {
+    assertThat(problems(NODE + "[cluster]\n  storage = replicated\n"))
+        .containsExactly(
+            at(
+                5,
+                "[cluster] storage = replicated needs [accounts] user and password: the Gerrit"
+                    + " account that streams the master's ref-updated events and reads the nodes'"
+                    + " refs."));
+    assertThat(problems(NODE + "[cluster]\n  storage = replicated\n  maxReplicationLag = 0\n"
+        + "[accounts]\n  user = a\n  password = p\n"))
+        .singleElement().asString().startsWith(at(6, "[cluster] maxReplicationLag"));
+    assertThat(problems(NODE + "[cluster]\n  storage = replicatd\n"))
+        .singleElement().asString().contains("replicated");
+    assertThat(problems(NODE + "[cluster]\n  storage = replicated\n  maxReplicationLag = 1m\n"
+        + "[accounts]\n  user = a\n  password = p\n")).isEmpty();
   }
 
   @Test
@@ -479,10 +590,42 @@ class ConfigProblemsTest {
             secureAt(4, "unknown section [acounts]; did you mean [accounts]?"));
   }
 
+  private static final String CLEAR_TOKEN =
+      "[admin] listenAddress = *:8090 is reachable from other hosts, so the admin token would"
+          + " travel in clear: set [admin] sslCertificate and sslKey (PEM files) to serve the admin"
+          + " pages over HTTPS, or listen on 127.0.0.1.";
+
   @Test
-  void aTokenInSecureConfigSatisfiesAnAdminServerOffLoopback() throws IOException {
-    assertThat(problems(NODE + "[admin]\n  listenAddress = *:8090\n", "[admin]\n  token = t0k3n\n"))
+  void aTokenInSecureConfigAndTlsSatisfyAnAdminServerOffLoopback() throws IOException {
+    Files.writeString(dir.resolve("admin.crt"), "pem");
+    Files.writeString(dir.resolve("admin.key"), "pem");
+    assertThat(problems(NODE + "[admin]\n  listenAddress = *:8090\n  sslCertificate = admin.crt\n"
+        + "  sslKey = admin.key\n", "[admin]\n  token = t0k3n\n"))
         .isEmpty();
+  }
+
+  @Test
+  void anAdminTokenOffLoopbackWithoutTlsIsRefusedSinceItWouldTravelInClear() throws IOException {
+    assertThat(problems(NODE + "[admin]\n  listenAddress = *:8090\n", "[admin]\n  token = t0k3n\n"))
+        .containsExactly(at(5, CLEAR_TOKEN));
+  }
+
+  @Test
+  void theAdminCertificateAndKeyGoTogether() throws IOException {
+    Files.writeString(dir.resolve("admin.crt"), "pem");
+    assertThat(problems(NODE + "[admin]\n  sslCertificate = admin.crt\n"))
+        .containsExactly(
+            at(
+                5,
+                "[admin] sslCertificate is set without sslKey: HTTPS needs both PEM"
+                    + " files, the certificate chain and its private key; HTTP neither."));
+    Files.writeString(dir.resolve("admin.key"), "pem");
+    assertThat(problems(NODE + "[admin]\n  listenAddress = 127.0.0.1:8090\n  sslKey = admin.key\n"))
+        .containsExactly(
+            at(
+                6,
+                "[admin] sslKey is set without sslCertificate: HTTPS needs both PEM"
+                    + " files, the certificate chain and its private key; HTTP neither."));
   }
 
   @Test
@@ -604,5 +747,53 @@ class ConfigProblemsTest {
                 2,
                 "secure.config holds only secrets (passwords and tokens): move [backdoor]"
                     + " type to proxy.config."));
+  }
+  // ---------------------------------------------------------------- [sshd] edges
+
+  @Test
+  void aMisspeltSshAlgorithmIsNamedWithTheNameMeant() throws IOException {
+    List<String> p = problems(NODE + "[sshd]\n  kex = curve25519-sha265\n  cipher = none\n");
+    assertThat(p).hasSize(2);
+    assertThat(p.get(0)).isEqualTo(at(5, "[sshd] kex: 'curve25519-sha265' is not a key exchange"
+        + " this proxy knows; did you mean 'curve25519-sha256'?"));
+    assertThat(p.get(1)).startsWith(at(6, "[sshd] cipher: cipher 'none' would send everything in"
+        + " clear: name a cipher, one of ")).contains("aes256-gcm@openssh.com");
+  }
+
+  @Test
+  void anAlgorithmListLeftEmptyIsRefused() throws IOException {
+    assertThat(problems(NODE + "[sshd]\n  mac = -hmac-sha2-256-etm@openssh.com\n"
+            + "  mac = -hmac-sha2-512-etm@openssh.com\n"))
+        .singleElement()
+        .asString()
+        .startsWith(at(5, "[sshd] mac: leaves no MAC to offer: name at least one of"));
+  }
+
+  @Test
+  void aKeepAliveNotShorterThanTheIdleTimeoutIsRefused() throws IOException {
+    assertThat(problems(NODE + "[sshd]\n  idleTimeout = 30s\n  keepAliveInterval = 30s\n"))
+        .containsExactly(at(6, "[sshd] keepAliveInterval = 30s is not shorter than idleTimeout ="
+            + " 30s, so a quiet but live connection (gerrit stream-events) would be cut: make"
+            + " keepAliveInterval shorter, or idleTimeout longer."));
+  }
+
+  @Test
+  void proxyProtocolSourcesAreAddressBlocks() throws IOException {
+    assertThat(problems(NODE + "[sshd]\n  proxyProtocolFrom = lb.example.com\n"
+            + "  proxyProtocolFrom = 10.0.0.0/33\n"))
+        .containsExactly(
+            at(5, "[sshd] proxyProtocolFrom: 'lb.example.com' is not an address block: write it"
+                + " like 10.0.0.0/8, 192.0.2.7 or fd00::/8 (addresses, not host names)"),
+            at(6, "[sshd] proxyProtocolFrom: '10.0.0.0/33': the prefix /33 is outside 0..32"));
+  }
+
+  @Test
+  void aNodeKnownHostsFileThatIsNoneIsRefused() throws IOException {
+    Files.writeString(dir.resolve("known"), "[g1]:29418 ssh-ed25519 !!!not-base64\n");
+    assertThat(problems(NODE + "[sshd]\n  nodeKnownHosts = known\n"))
+        .singleElement()
+        .asString()
+        .startsWith(at(5, "[sshd] nodeKnownHosts: " + dir.resolve("known")
+            + " line 1 is not a known_hosts line ("));
   }
 }

@@ -31,11 +31,13 @@ class ConfigSchemaTest {
         listenAddress = 127.0.0.1:8443
         sslCertificate = proxy.crt
         sslKey = proxy.key
+        http2 = false
         maxHeaderSize = 48k
         headerTimeout = 3s
         idleTimeout = 1h
         connectTimeout = 750ms
         nodeHeader = X-Served-By
+        proxyProtocolFrom = 192.0.2.0/24
       [sshd]
         listenAddress = 127.0.0.1:2222
         hostKey = etc/ssh_host_ed25519_key
@@ -45,9 +47,24 @@ class ConfigSchemaTest {
         maxLoginFailures = 7
         loginFailureWindow = 2m
         loginBlock = 10m
+        loginGraceTime = 45s
+        idleTimeout = 20m
+        keepAliveInterval = 15s
+        kex = curve25519-sha256
+        kex = +ecdh-sha2-nistp256
+        cipher = aes256-gcm@openssh.com
+        mac = -hmac-sha2-512-etm@openssh.com
+        hostKeyAlgorithm = ssh-ed25519
+        hostKeyAlgorithm = rsa-sha2-512
+        nodeKnownHosts = node_known_hosts
+        proxyProtocolFrom = 10.0.0.0/8
+        proxyProtocolFrom = fd00::/8
       [admin]
         listenAddress = 0.0.0.0:9090
         token = s3cret-token
+        sslCertificate = admin.crt
+        sslKey = admin.key
+        historyInterval = 5s
       [accounts]
         user = proxy-admin
         password = "hunter2 # not a comment"
@@ -66,6 +83,21 @@ class ConfigSchemaTest {
       [routing]
         writes = any
         readYourWrites = 0
+      [fetch]
+        maxPerNode = 8
+        maxBatchPerNode = 5
+        maxPerAccount = 2
+        maxQueued = 300
+        queueTimeout = 90s
+        batchAccount = ci-bot
+        batchAccount = Nightly
+        batchUserAgent = ^JGit/|jenkins
+        batchGroup = Non-Interactive Users
+      [packCache]
+        directory = /var/cache/gerrit-proxy/packs
+        maxSize = 20g
+        project = ci/*
+        project = ^platform/.*$
       [election]
         mode = static
         master = gerrit-1
@@ -79,6 +111,9 @@ class ConfigSchemaTest {
         rise = 4
         trafficFall = 6
         path = /config/server/healthcheck~status
+      [cluster]
+        storage = replicated
+        maxReplicationLag = 45s
       [backdoor]
         type = jdbc
         url = jdbc:postgresql://db/gerrit
@@ -107,6 +142,11 @@ class ConfigSchemaTest {
     Files.createDirectories(directory);
     Files.writeString(directory.resolve("proxy.crt"), "certificate");
     Files.writeString(directory.resolve("proxy.key"), "key");
+    Files.writeString(directory.resolve("admin.crt"), "certificate");
+    Files.writeString(directory.resolve("admin.key"), "key");
+    Files.writeString(directory.resolve("node_known_hosts"),
+        "[gerrit1.example.com]:29418 ssh-ed25519"
+            + " AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
     Path p = directory.resolve("proxy.config");
     Files.writeString(p, text);
     return p;
@@ -128,6 +168,7 @@ class ConfigSchemaTest {
       assertThat(reloaded.admin()).isEqualTo(c.admin());
       assertThat(reloaded.accounts()).isEqualTo(c.accounts());
       assertThat(reloaded.routing()).isEqualTo(c.routing());
+      assertThat(reloaded.fetch()).isEqualTo(c.fetch());
       assertThat(reloaded.election()).isEqualTo(c.election());
       assertThat(reloaded.health()).isEqualTo(c.health());
       assertThat(reloaded.backdoor()).isEqualTo(c.backdoor());
@@ -186,6 +227,8 @@ class ConfigSchemaTest {
   private static String dotted(String section, String subsection, String name) {
     String canonical =
         ConfigSchema.key(section, name).map(ConfigSchema.Key::name).orElse(name);
+    // Sections are read without case, as git does: name them as the schema spells them.
+    section = ConfigSchema.key(section, name).map(ConfigSchema.Key::section).orElse(section);
     return subsection != null
         ? section + ".NAME." + canonical
         : section + "." + canonical;

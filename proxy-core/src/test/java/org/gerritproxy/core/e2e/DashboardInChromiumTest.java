@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(GerritClusterExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardInChromiumTest {
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMIUM = HeadlessChromium.BINARY;
 
   private ProxyFixture proxy;
   private GerritCluster cluster;
@@ -130,19 +128,6 @@ class DashboardInChromiumTest {
   }
 
   private String chromium(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
-        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-        "--user-data-dir=" + profile));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    p.getOutputStream().close();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("chromium did not finish within 60 s");
-    }
-    assertThat(p.exitValue()).as("chromium exit status").isZero();
-    return new String(out, StandardCharsets.UTF_8);
+    return HeadlessChromium.run(profile, args);
   }
 }

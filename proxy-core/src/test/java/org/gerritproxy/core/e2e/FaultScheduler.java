@@ -71,11 +71,13 @@ final class FaultScheduler implements ScheduledFaults {
     }
     String next = now.contains(line) ? now.replace(line, "") : now + line;
     nodeLines.put(node.name(), next);
+    // A fault begins as the reload starts: the proxy may act on it before reload() returns.
+    Instant reloading = Instant.now();
     boolean ok = reload();
     if (ok && now.contains(line)) {
       faults.spanLog().end(node.name(), what, Instant.now());
     } else if (ok) {
-      faults.spanLog().begin(node.name(), what, Instant.now());
+      faults.spanLog().begin(node.name(), what, reloading);
     }
     faults.count("reload");
     faults.note("reload: " + what + " of " + node.name() + " " + (now.contains(line) ? "off" : "on")

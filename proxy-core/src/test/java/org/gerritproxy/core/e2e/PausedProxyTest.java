@@ -129,8 +129,13 @@ class PausedProxyTest {
     }, Duration.ofSeconds(90), "all three proxies follow gerrit-1");
     long epoch = proxies.get(0).cluster().snapshot().master().epoch();
     String suffix = Long.toString(System.nanoTime(), 36);
+    LogMark beforePause = first.httpdLog().mark();
     assertThat(http.send(createProject(httpPort, "chad-before-" + suffix),
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+    // Gerrit writes httpd_log lines asynchronously: the write made before the pause must be in
+    // the log before the mark, or it would count as one made after.
+    first.httpdLog().await(beforePause, (HttpdLogEntry e) -> e.path().contains(
+        "chad-before-" + suffix), Duration.ofSeconds(10));
 
     LogMark onFirst = first.httpdLog().mark();
     paused.stop();

@@ -3,7 +3,6 @@ package org.gerritproxy.core.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.gerritproxy.core.cli.Main;
+import org.gerritproxy.core.cluster.FreePorts;
 import org.gerritproxy.routing.WriteMaster;
 
 /**
@@ -59,9 +59,7 @@ final class ProxyJvm implements AutoCloseable {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return FreePorts.pick(); // the proxy binds it a second later: not from the ephemeral range
   }
 
   String name() {
@@ -70,6 +68,12 @@ final class ProxyJvm implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** For a failure's message: whether the process still runs. */
+  String state() {
+    return process.isAlive() ? (stopped ? "stopped (SIGSTOP)" : "running")
+        : "exited with " + process.exitValue();
   }
 
   boolean isStopped() {
@@ -104,7 +108,8 @@ final class ProxyJvm implements AutoCloseable {
           HttpResponse.BodyHandlers.ofString()).body();
       JsonNode m = JSON.readTree(body).path("master");
       String node = m.path("node").isTextual() ? m.path("node").asText() : null;
-      return Optional.of(new WriteMaster(Optional.ofNullable(node), m.path("epoch").asLong(), ""));
+      return Optional.of(new WriteMaster(Optional.ofNullable(node), m.path("epoch").asLong(),
+          m.path("reason").asText("")));
     } catch (IOException e) {
       return Optional.empty();
     } catch (InterruptedException e) {

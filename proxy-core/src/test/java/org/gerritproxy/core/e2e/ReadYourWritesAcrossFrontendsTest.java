@@ -165,7 +165,7 @@ class ReadYourWritesAcrossFrontendsTest {
     LogMark push = master.sshdLog().mark();
     Git.run(repo, sshEnv(u), "push", sshUrl(u), "HEAD:refs/heads/master")
         .assertOk("push over SSH");
-    master.sshdLog().await(push, e -> u.name().equals(e.user())
+    master.sshdLog().await(push, e -> e.actsFor(u.name())
         && e.message().contains("git-receive-pack"), LOG_WAIT);
     return head;
   }
@@ -176,7 +176,7 @@ class ReadYourWritesAcrossFrontendsTest {
   }
 
   private static boolean isUploadPackBy(SshdLogEntry e, User u) {
-    return u.name().equals(e.user()) && e.message().contains("git-upload-pack");
+    return e.actsFor(u.name()) && e.message().contains("git-upload-pack");
   }
 
   /**

@@ -92,7 +92,7 @@ class SshThroughProxyTest {
         .assertOk("push to a branch over SSH");
 
     SshdLogEntry push = cluster.node(1).sshdLog().await(m1,
-        e -> user.equals(e.user()) && e.message().contains("git-receive-pack"),
+        e -> e.actsFor(user) && e.message().contains("git-receive-pack"),
         Duration.ofSeconds(10));
     assertThat(push.message()).contains("suexec");
     assertThat(cluster.node(2).sshdLog().since(m2))
@@ -364,15 +364,15 @@ class SshThroughProxyTest {
     // reviewer's own name contains "review", and a node logs a command when it ends, so the
     // query's line may land after the mark.
     cluster.node(1).sshdLog().await(m1,
-        e -> reviewer.equals(e.user()) && e.message().contains(".gerrit.review."),
+        e -> e.actsFor(reviewer) && e.message().contains(".gerrit.review."),
         Duration.ofSeconds(10));
     assertThat(cluster.node(2).sshdLog().since(m2))
-        .noneMatch(e -> reviewer.equals(e.user()) && e.message().contains(".gerrit.review."));
+        .noneMatch(e -> e.actsFor(reviewer) && e.message().contains(".gerrit.review."));
   }
 
   private static long countLsProjects(GerritNode node, LogMark mark) {
     return node.sshdLog().since(mark).stream()
-        .filter(e -> user.equals(e.user()) && e.message().contains("ls-projects"))
+        .filter(e -> e.actsFor(user) && e.message().contains("ls-projects"))
         .count();
   }
 

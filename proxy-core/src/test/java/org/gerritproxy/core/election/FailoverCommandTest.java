@@ -31,6 +31,17 @@ class FailoverCommandTest {
         .containsExactly("g2", "suexec --as admin -- replication start --all");
   }
 
+  @Test
+  void pinnedNodeKeysAreCheckedByOpenSshToo() {
+    Node node = new Node("gerrit-2", URI.create("http://g2:8080"), new Endpoint("g2", 29418), 0, 1,
+        AdminState.ACTIVE);
+    List<String> args = FailoverCommand.commandLine(node, new FailoverCommand.Settings(
+        "replication start --all", Path.of("peer_key"), Optional.of("admin"),
+        Optional.of(Path.of("/etc/gerrit-proxy/node_known_hosts"))));
+    assertThat(args).contains("StrictHostKeyChecking=yes",
+        "UserKnownHostsFile=/etc/gerrit-proxy/node_known_hosts");
+  }
+
   private static final Node G1 = new Node("gerrit-1", URI.create("http://g1:8080"),
       new Endpoint("g1", 29418), 0, 1, AdminState.ACTIVE);
   private static final Node G2 = new Node("gerrit-2", URI.create("http://g2:8080"),

@@ -1,5 +1,6 @@
 package org.gerritproxy.core.health;
 
+import org.gerritproxy.record.MasterRecord;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
@@ -160,6 +161,18 @@ class ClusterViewBackdoorTest {
         }
       }
       return Map.copyOf(beats);
+    }
+
+    @Override
+    public java.util.Optional<org.gerritproxy.record.MasterRecord> readMaster() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public boolean compareAndSetMaster(
+        java.util.Optional<org.gerritproxy.record.MasterRecord> expected,
+        org.gerritproxy.record.MasterRecord next) {
+      return false; // these tests are about heartbeats
     }
 
     @Override

@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 class RunnableJarTest {
   private static final Path JAR = Path.of("target", "gerrit-proxy.jar");
 
-  /** The real-Gerrit test cluster, the demo, and Gerrit itself: test and demo code only. */
+  /** The real-Gerrit test cluster, the demo, the fence plugin and Gerrit itself: never in the proxy. */
   private static final List<String> FORBIDDEN = List.of(
-      "org/gerritproxy/core/cluster/", "org/gerritproxy/demo/", "com/google/gerrit/");
+      "org/gerritproxy/core/cluster/", "org/gerritproxy/demo/", "org/gerritproxy/fence/",
+      "com/google/gerrit/");
 
   @Test
   void holdsTheProxyAndNoTestClusterClass() throws IOException {

@@ -21,6 +21,9 @@ class SystemdUnitsTest {
   private static final Path UNITS = Path.of("..", "systemd").toAbsolutePath().normalize();
   private static final Path PROXY = UNITS.resolve("gerrit-proxy.service");
   private static final Path HEARTBEAT = UNITS.resolve("gerrit-proxy-heartbeat@.service");
+  /** The launcher that the tarball and the Debian package install. */
+  private static final Path LAUNCHER = Path.of("src", "dist", "bin", "gerrit-proxy")
+      .toAbsolutePath();
 
   @TempDir Path dir;
 
@@ -30,8 +33,12 @@ class SystemdUnitsTest {
     assumeTrue(Files.isExecutable(tool), "systemd-analyze is not installed; the units are not"
         + " verified by systemd here (Debian: apt-get install systemd)");
     // A template is verified as one of its instances, named as an operator would name it.
-    Path proxy = Files.copy(PROXY, dir.resolve("gerrit-proxy.service"));
-    Path heartbeat = Files.copy(HEARTBEAT, dir.resolve("gerrit-proxy-heartbeat@gerrit-1.service"));
+    // systemd-analyze checks that ExecStart's program exists: /usr/bin/gerrit-proxy, installed
+    // by the Debian package, is the launcher in the source tree here (DebianPackageTest runs
+    // the installed one).
+    Path proxy = withLauncherOfTheSourceTree(PROXY, dir.resolve("gerrit-proxy.service"));
+    Path heartbeat = withLauncherOfTheSourceTree(HEARTBEAT,
+        dir.resolve("gerrit-proxy-heartbeat@gerrit-1.service"));
     List<String> command = new ArrayList<>(List.of(tool.toString(), "verify", proxy.toString(),
         heartbeat.toString()));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -66,9 +73,12 @@ class SystemdUnitsTest {
         .anyMatch(l -> l.startsWith("JAVA_OPTS=\"-Xms") && l.contains(" -Xmx"))
         .anyMatch(l -> l.startsWith("MALLOC_ARENA_MAX="));
     List<String> unit = Files.readAllLines(PROXY);
-    assertThat(value(unit, "EnvironmentFile")).isEqualTo("/etc/gerrit-proxy/java.env");
-    assertThat(value(unit, "ExecStart")).startsWith("/usr/bin/java $JAVA_OPTS ");
-    for (Path reader : List.of(PROXY, root.resolve("gerrit-proxy"), root.resolve("bench/run"))) {
+    // The unit runs the installed launcher, which reads java.env of GERRIT_PROXY_CONF.
+    assertThat(value(unit, "Environment")).contains("GERRIT_PROXY_CONF=/etc/gerrit-proxy");
+    assertThat(value(unit, "ExecStart")).startsWith("/usr/bin/gerrit-proxy run ");
+    assertThat(Files.readString(LAUNCHER)).contains("$CONF/java.env");
+    for (Path reader : List.of(PROXY, root.resolve("gerrit-proxy"), root.resolve("bench/run"),
+        LAUNCHER)) {
       assertThat(Files.readString(reader)).as(reader + " reads conf/java.env").contains("java.env")
           .as(reader + " writes no JVM options of its own").doesNotContain("-XX:+UseSerialGC");
     }
@@ -80,6 +90,11 @@ class SystemdUnitsTest {
     assertThat(value(unit, "ExecStart")).contains(" heartbeat -c ").endsWith("--node %i");
     assertThat(unit).contains("NoNewPrivileges=true", "PrivateTmp=true");
     assertThat(value(unit, "Restart")).isIn("always", "on-failure");
+  }
+
+  private static Path withLauncherOfTheSourceTree(Path unit, Path copy) throws Exception {
+    return Files.writeString(copy, Files.readString(unit)
+        .replace("ExecStart=/usr/bin/gerrit-proxy ", "ExecStart=" + LAUNCHER + " "));
   }
 
   private static String value(List<String> unit, String key) {

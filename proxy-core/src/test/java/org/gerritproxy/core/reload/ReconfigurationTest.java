@@ -40,6 +40,9 @@ class ReconfigurationTest {
   private static final String HTTPS_A = "[httpd]\n  sslCertificate = a.crt\n  sslKey = a.key\n";
   private static final String HTTPS_B = "[httpd]\n  sslCertificate = b.crt\n  sslKey = b.key\n";
 
+  private static final String ADMIN_TLS_A = "[admin]\n  sslCertificate = a.crt\n  sslKey = a.key\n";
+  private static final String ADMIN_TLS_B = "[admin]\n  sslCertificate = b.crt\n  sslKey = b.key\n";
+
   /** Every question a Reconfiguration answers, by name. */
   private static final Map<String, Predicate<Reconfiguration>> QUESTIONS = new LinkedHashMap<>();
 
@@ -54,6 +57,8 @@ class ReconfigurationTest {
     QUESTIONS.put("changesSshSettings", Reconfiguration::changesSshSettings);
     QUESTIONS.put("rebindsAdmin", Reconfiguration::rebindsAdmin);
     QUESTIONS.put("changesAdminToken", Reconfiguration::changesAdminToken);
+    QUESTIONS.put("reloadsAdminCertificate", Reconfiguration::reloadsAdminCertificate);
+    QUESTIONS.put("adminWaitsForRestart", r -> !r.adminWaitsForRestart().isEmpty());
   }
 
   static Stream<Arguments> edits() {
@@ -81,6 +86,10 @@ class ReconfigurationTest {
             "[httpd]\n  listenAddress = *:8081\n  idleTimeout = 1m\n", "rebindsHttp"),
         row("an [httpd] timeout (hot)", "", "[httpd]\n  headerTimeout = 1s\n", "changesHttpLimits"),
         row("[httpd] nodeHeader (hot)", "", "[httpd]\n  nodeHeader =\n", "changesHttpLimits"),
+        row("HTTP/2 no longer offered (hot)", HTTPS_A, HTTPS_A + "  http2 = false\n",
+            "changesHttpLimits"),
+        row("other certificate files, HTTP/2 as it was", HTTPS_A + "  http2 = false\n",
+            HTTPS_B + "  http2 = false\n", "reloadsCertificate"),
         row("other certificate files", HTTPS_A, HTTPS_B, "reloadsCertificate"),
         row("other certificate files and a limit", HTTPS_A, HTTPS_B + "  maxHeaderSize = 64k\n",
             "reloadsCertificate changesHttpLimits"),
@@ -96,7 +105,11 @@ class ReconfigurationTest {
             "rebindsSsh"),
         row("[admin] listenAddress", "", "[admin]\n  listenAddress = 127.0.0.1:9999\n",
             "rebindsAdmin"),
-        row("[admin] token", "", "[admin]\n  token = t0ken\n", "changesAdminToken"));
+        row("[admin] token", "", "[admin]\n  token = t0ken\n", "changesAdminToken"),
+        row("[admin] other certificate", ADMIN_TLS_A, ADMIN_TLS_B, "reloadsAdminCertificate"),
+        row("[admin] HTTP to HTTPS in place", "", ADMIN_TLS_A, "adminWaitsForRestart"),
+        row("[admin] HTTP to HTTPS elsewhere", "",
+            ADMIN_TLS_A + "  listenAddress = 127.0.0.1:9999\n", "rebindsAdmin"));
   }
 
   private static Arguments row(String edit, String running, String next, String expected) {
@@ -136,8 +149,8 @@ class ReconfigurationTest {
         .containsExactly(
             "[httpd] switched between HTTP and HTTPS on the same address; that takes"
                 + " effect after a restart of the proxy",
-            "[sshd] host keys, peer key, key cache or login throttle, or [accounts],"
-                + " changed; they take effect after a restart of the proxy");
+            "[sshd] settings other than listenAddress (keys, algorithms, timeouts, throttle),"
+                + " or [accounts], changed; they take effect after a restart of the proxy");
     assertThat(new Reconfiguration(load("a", ""),
             load("b", "[httpd]\n  headerTimeout = 1s\n  maxHeaderSize = 64k\n"
                 + "  connectTimeout = 1s\n  idleTimeout = 1m\n  nodeHeader = X-Node\n"))
