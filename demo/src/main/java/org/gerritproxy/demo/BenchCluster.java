@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
@@ -17,8 +18,12 @@ import org.gerritproxy.core.cluster.GerritNode;
  * node, and a heartbeat agent per node on the git backdoor. It writes what the script needs to
  * know as shell assignments, then serves until it is sent SIGTERM.
  *
- * <pre>java -Dgerrit.lib=… -cp gerrit-proxy.jar:gerrit-cluster.jar:gerrit-proxy-demo.jar \
- *     org.gerritproxy.demo.BenchCluster DIR ENV-FILE PROJECT…</pre>
+ * <pre>java -Dgerrit.lib=… [-Dfence.plugin=fence.jar] -cp gerrit-proxy.jar:gerrit-cluster.jar:gerrit-proxy-demo.jar \
+ *     org.gerritproxy.demo.BenchCluster [--fence] DIR ENV-FILE PROJECT…</pre>
+ *
+ * <p>With {@code --fence}, every node runs the fence (docs/fence.md: the plugin and its library
+ * module, from {@code -Dfence.plugin}); without, none does, also in sites an earlier run with the
+ * fence left behind. The bench's "fence" section restarts it both ways.
  */
 public final class BenchCluster {
   static final String USER = "bench";
@@ -27,17 +32,39 @@ public final class BenchCluster {
   private BenchCluster() {}
 
   public static void main(String[] args) throws Exception {
+    boolean fence = args.length > 0 && args[0].equals("--fence");
+    if (fence) {
+      args = List.of(args).subList(1, args.length).toArray(String[]::new);
+    }
     if (args.length < 2) {
-      System.err.println("usage: BenchCluster DIR ENV-FILE PROJECT...");
+      System.err.println("usage: BenchCluster [--fence] DIR ENV-FILE PROJECT...");
       System.exit(2);
+    }
+    Optional<Path> fencePlugin = Optional.empty();
+    if (fence) {
+      fencePlugin = DemoCluster.fencePlugin();
+      if (fencePlugin.isEmpty()) {
+        System.err.println("--fence needs -Dfence.plugin=…/gerrit-fence/target/fence.jar, built"
+            + " (mvn -pl gerrit-fence -am package); it is " + System.getProperty("fence.plugin"));
+        System.exit(2);
+      }
     }
     Path dir = Path.of(args[0]).toAbsolutePath().normalize();
     Path envFile = Path.of(args[1]).toAbsolutePath();
     Files.createDirectories(dir);
-    DemoCluster cluster = DemoCluster.start(GerritCluster.builder()
+    GerritCluster.Builder builder = GerritCluster.builder();
+    // -Dbench.nodePorts=HTTP1,SSH1,HTTP2,SSH2: the same ports at every start, so that a proxy
+    // left running finds the nodes again after a restart (the bench's "fence" section).
+    String ports = System.getProperty("bench.nodePorts", "");
+    if (!ports.isBlank()) {
+      int[] p = java.util.Arrays.stream(ports.split(",")).map(String::strip)
+          .mapToInt(Integer::parseInt).toArray();
+      builder.httpPorts(p[0], p[2]).sshPorts(p[1], p[3]);
+    }
+    DemoCluster cluster = DemoCluster.start(builder
         .baseDir(dir.resolve("gerrit"))
         // A machine busy with other builds can take minutes to start Gerrit.
-        .startTimeout(Duration.ofMinutes(6)));
+        .startTimeout(Duration.ofMinutes(6)), fencePlugin);
     try {
       prepare(dir, cluster, List.of(args).subList(2, args.length));
       cluster.startHeartbeatAgents("/config/server/version", Duration.ofMillis(200),

@@ -7,6 +7,7 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.gerritproxy.core.backdoor.GitBackdoor;
 import org.gerritproxy.core.backdoor.HeartbeatAgent;
 import org.gerritproxy.core.cluster.GerritAdmin;
@@ -36,15 +37,81 @@ final class DemoCluster implements AutoCloseable {
 
   /** Starts the nodes {@code builder} describes, reusing the sites an earlier run left. */
   static DemoCluster start(GerritCluster.Builder builder) {
+    return start(builder, Optional.empty());
+  }
+
+  /**
+   * The same, with the fence (gerrit-fence, docs/fence.md) in every node: fence.jar in {@code
+   * plugins/} and on Gerrit's classpath, where its library module makes the repositories refuse
+   * the ref updates Gerrit starts by itself; both read the write master record the proxy
+   * publishes in the shared All-Projects.
+   *
+   * @param fencePlugin fence.jar, or the plugin's compiled classes
+   */
+  static DemoCluster start(GerritCluster.Builder builder, Optional<Path> fencePlugin) {
+    if (fencePlugin.isEmpty()) {
+      // Reused sites may hold the fence of an earlier run: without its jar, the library module
+      // named in gerrit.config would keep Gerrit from starting.
+      builder.withoutPlugin("fence").nodeSettings((node, config) -> {
+        config.unset("gerrit", null, "installDbModule");
+        config.unsetSection("plugin", "fence");
+      });
+    }
+    fencePlugin.ifPresent(plugin -> {
+      Path record = builder.sharedGitDir().resolve("All-Projects.git");
+      builder.plugin(plugin).library(plugin).nodeSettings((node, config) -> {
+        config.setString("gerrit", null, "installDbModule", "org.gerritproxy.fence.FenceGitModule");
+        config.setString("plugin", "fence", "node", node);
+        config.setString("plugin", "fence", "repository", record.toString());
+      });
+    });
     return new DemoCluster(builder.reuseSites(true).start());
+  }
+
+  /**
+   * fence.jar as the launcher names it ({@code -Dfence.plugin}), if it is there; the demo runs
+   * without the fence otherwise.
+   */
+  static Optional<Path> fencePlugin() {
+    String property = System.getProperty("fence.plugin");
+    if (property == null || property.isBlank()) {
+      return Optional.empty();
+    }
+    Path plugin = Path.of(property);
+    return Files.exists(plugin) ? Optional.of(plugin) : Optional.empty();
   }
 
   GerritCluster gerrit() {
     return gerrit;
   }
 
+  /**
+   * The administrator on a node that takes writes: the first whose fence does not refuse them.
+   * A run after a failover finds the record naming gerrit-2 until the proxy, started after this
+   * setup, publishes its own election.
+   */
   GerritAdmin admin() {
+    for (GerritNode node : gerrit.nodes()) {
+      if (!fenced(node)) {
+        return node.admin();
+      }
+    }
     return gerrit.node(1).admin();
+  }
+
+  private static boolean fenced(GerritNode node) {
+    try {
+      java.net.http.HttpResponse<String> status = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(node.httpUrl().resolve("/plugins/fence/status"))
+              .timeout(Duration.ofSeconds(10)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      return status.statusCode() == 200 && status.body().contains("\"fenced\":true");
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** The All-Projects repository that the nodes share: the git backdoor's heartbeat refs live there. */
@@ -68,6 +135,11 @@ final class DemoCluster implements AutoCloseable {
   void ensureUser(String user, String password, Path keyFile) throws IOException {
     boolean newKey = !Files.exists(keyFile);
     String publicKey = KeyFiles.publicLine(KeyFiles.loadOrCreate(keyFile)) + " " + user;
+    // Asked first, so that a rerun writes nothing it need not: with the fence, every node may
+    // refuse writes until the proxy, started after this setup, publishes its election.
+    if (!newKey && admin().exists("/accounts/" + GerritAdmin.encode(user))) {
+      return;
+    }
     try {
       admin().createUser(user, password, publicKey);
     } catch (GerritRestException e) {

@@ -77,11 +77,16 @@ final class DemoCommand implements Callable<Integer> {
     String proxyUrl = "http://localhost:" + httpPort;
     System.out.println("Starting two Gerrit nodes in " + base + " (the first run initialises them:"
         + " about a minute)...");
+    Optional<Path> fence = DemoCluster.fencePlugin();
+    if (fence.isEmpty()) {
+      System.out.println("No fence plugin (gerrit-fence/target/fence.jar): the nodes run without"
+          + " the fence. Build it with mvn package to have it (docs/fence.md).");
+    }
     DemoCluster cluster = DemoCluster.start(GerritCluster.builder()
         .baseDir(base.resolve("gerrit"))
         .httpPorts(nodeHttpPorts)
         .sshPorts(nodeSshPorts)
-        .canonicalWebUrl(URI.create(proxyUrl + "/")));
+        .canonicalWebUrl(URI.create(proxyUrl + "/")), fence);
     ProxyProcess proxy;
     try {
       cluster.ensureProject(PROJECT);
@@ -229,6 +234,11 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  curl -si " + proxyUrl + "/config/server/version   # see X-Gerrit-Proxy-Node");
     System.out.println("  the web UI: " + proxyUrl + "/");
     System.out.println("  the dashboard: http://localhost:" + adminPort + "/   (JSON: /health)");
+    if (DemoCluster.fencePlugin().isPresent()) {
+      GerritNode other = cluster.node(2);
+      System.out.println("  curl -s " + other.httpUrl().resolve("/plugins/fence/status")
+          + "   # the fence: " + other.name() + " refuses writes sent to it directly");
+    }
     System.out.println();
     System.out.println("Watch a failover on the dashboard: kill -9 $(cat "
         + cluster.node(1).sitePath().resolve("logs/gerrit.pid") + ")");

@@ -1,9 +1,12 @@
 package org.gerritproxy.http;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
@@ -45,6 +48,28 @@ final class BackendConnections {
   /** Below Jetty's (and Gerrit's httpd.idleTimeout) 30s default, so the node rarely closes first. */
   private static final Duration MAX_KEEP_IDLE = Duration.ofSeconds(15);
 
+  /**
+   * The buffers the node's responses are read into: pooled, whatever their size. Netty's default
+   * allocator pools only buffers up to 16.5 KB when the JVM's direct memory limit is 512 MB or
+   * less (it follows -Xmx, and the launcher's is 512m), and allocates every larger one afresh:
+   * each 64 KB read of a clone's pack was a new direct buffer, zeroed and later freed by the
+   * cleaner, 8-11% of the proxy's CPU during a bulk download (bench/NOTES.md, "HTTP, fourth
+   * round"). 1 MB chunks (8 KB pages, order 7), one arena per core: a few MB at most, taken once
+   * bulk bodies flowed; nothing is held by an idle connection.
+   */
+  private static final ByteBufAllocator READ_BUFFERS = new PooledByteBufAllocator(true, 0,
+      Math.max(1, Runtime.getRuntime().availableProcessors()), 8192, 7, 256, 64,
+      PooledByteBufAllocator.defaultUseCacheForAllThreads());
+
+  /**
+   * Reads from a node grow up to 256 KB (Netty's default stops at 64 KB) while a body keeps
+   * filling them, and start at 2 KB, so a small response still takes a small buffer. A bulk
+   * body then costs a quarter of the read and write system calls: each read is relayed to the
+   * client and flushed before the next (backpressure), so fewer, larger pieces are fewer calls
+   * on both sides.
+   */
+  private static final int MAX_READ = 256 * 1024;
+
   private static final AttributeKey<ScheduledFuture<?>> IDLE_TIMER =
       AttributeKey.valueOf(BackendConnections.class, "idleTimer");
 
@@ -58,6 +83,8 @@ final class BackendConnections {
   BackendConnections(Bootstrap bootstrap, Supplier<HttpFrontendSettings> settings) {
     this.bootstrap = bootstrap
         .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.ALLOCATOR, READ_BUFFERS)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ))
         .option(ChannelOption.TCP_NODELAY, true);
     this.settings = settings;
   }

@@ -14,6 +14,7 @@ import org.gerritproxy.routing.Classification;
 import org.gerritproxy.routing.GitHttpRequest;
 import org.gerritproxy.routing.HttpClassification;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.admission.FetchGate;
 import org.gerritproxy.routing.traffic.AccessRecord;
 
 /**
@@ -36,8 +37,14 @@ final class Exchange {
 
   /** The class of the request and the git request it is, if any; null until classified. */
   HttpClassification classified;
+  /** A push to a replicated cluster: its commands, read as the body passes; else null. */
+  org.gerritproxy.routing.replication.ReceiveCommands receiveCommands;
+  /** Set once the push was told to the replica tracker: what to run when it is over. */
+  Runnable pushFinished;
   String sessionKey;
   boolean clientKeepAlive;
+  /** The client sent this request as one stream of an HTTP/2 connection. */
+  boolean http2;
 
   /** The route: the chosen node first, then its fallbacks, and which one is being tried. */
   List<Node> candidates = List.of();
@@ -49,6 +56,8 @@ final class Exchange {
   boolean backendReusable;
   /** A request body byte was read from the client: from here on nothing is retried. */
   boolean bodyStarted;
+  /** Its place in the fetch queue: set for a git-upload-pack RPC, released when it ends. */
+  FetchGate.Admission admission;
   /** The access record was written: once, whichever way the exchange ended. */
   boolean finished;
 
@@ -287,6 +296,7 @@ final class Exchange {
         requestBytes,
         responseBytes,
         elapsed(),
-        new HttpRequestLine(request.method().name(), ProxyHeaders.pathOf(target)));
+        new HttpRequestLine(request.method().name(), ProxyHeaders.pathOf(target),
+            http2 ? HttpRequestLine.HTTP_2 : HttpRequestLine.HTTP_1));
   }
 }

@@ -20,9 +20,13 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.gerritproxy.routing.GitHttpRequest;
 import org.gerritproxy.routing.HttpRequestClassifier;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
@@ -32,6 +36,11 @@ import org.gerritproxy.routing.RouteDecision;
 import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SessionKey;
+import org.gerritproxy.routing.replication.ReceiveCommands;
+import org.gerritproxy.routing.replication.RefTarget;
+import org.gerritproxy.routing.replication.ReplicaFreshness;
+import org.gerritproxy.routing.admission.FetchGate;
+import org.gerritproxy.routing.admission.SlotNotice;
 import org.gerritproxy.routing.traffic.AccessRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +58,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   /** This connection's settings, as they were when it was accepted. */
   private final HttpFrontendSettings settings;
   private ChannelHandlerContext ctx;
+  /** Null on an HTTP/2 stream: the connection's clock is the HTTP/2 codec's (Http2Pipeline). */
   private RequestDeadline deadline;
+  /**
+   * This channel is one HTTP/2 stream, not a connection: it carries one exchange and then closes
+   * (which resets the stream if the exchange did not end it), and its connection is its parent.
+   */
+  private boolean stream;
   private String clientIp = "-";
   private Exchange exchange;
   private boolean draining;
@@ -66,6 +81,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.deadline = ctx.pipeline().get(RequestDeadline.class);
+    this.stream = Http2Pipeline.isStream(ctx.channel());
   }
 
   @Override
@@ -124,7 +140,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   }
 
   private void onRequest(HttpRequest request) {
-    deadline.exchangeStarted();
+    if (deadline != null) {
+      deadline.exchangeStarted();
+    }
+    InetSocketAddress proxied =
+        Http2Pipeline.connection(ctx.channel()).attr(ProxyProtocol.CLIENT).get();
+    if (proxied != null) {
+      clientIp = proxied.getAddress().getHostAddress(); // named by the balancer's PROXY header
+    }
     if (exchange != null) {
       // Reads stop while an exchange runs, so a second request cannot arrive; if it does, the
       // connection is confused and no answer could be trusted.
@@ -139,6 +162,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     Exchange e = new Exchange(request, origin.orElse("/"), clientIp,
         SessionKey.userFromAuthorization(authorization));
     exchange = e;
+    e.http2 = stream;
     if (request.decoderResult().isFailure()) {
       badRequest(e, request.decoderResult().cause());
       return;
@@ -166,17 +190,90 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     RoutingSnapshot snapshot = server.snapshot();
     boolean readFromMaster = server.readYourWrites().readsFromMaster(
         ReadYourWrites.writer(e.user, e.sessionKey), snapshot.table().routing().readYourWrites());
-    RouteDecision decision = Router.decide(
-        e.classified.classification(), e.sessionKey, readFromMaster, snapshot);
+    Optional<String> project = e.classified.classification().project();
+    boolean replicated = snapshot.table().cluster().replicated();
+    RouteDecision decision = Router.decide(e.classified.classification(), e.sessionKey,
+        readFromMaster, snapshot, replicated
+            ? server.replicas().freshness(project) : ReplicaFreshness.NONE);
     if (decision instanceof RouteDecision.Refuse refusal) {
       refuse(e, refusal);
     } else if (decision instanceof RouteDecision.Forward forward) {
+      forward.heldBackFrom().ifPresent(n -> server.replicas().heldBack(project.get(), n));
+      if (replicated && project.isPresent() && request.method().name().equals("POST")
+          && e.git().filter(g -> g.service().equals(GitHttpRequest.RECEIVE_PACK)).isPresent()) {
+        e.receiveCommands = new ReceiveCommands();
+      }
       List<Node> candidates = new ArrayList<>(1 + forward.fallbacks().size());
       candidates.add(forward.node());
       candidates.addAll(forward.fallbacks());
       e.candidates = candidates;
       e.candidate = 0;
+      if (isFetch(e)) {
+        admit(e);
+      } else {
+        connect(e, true);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- fair shares for fetches
+
+  /** A git-upload-pack RPC: the POST that makes a node count objects and send a pack. */
+  private static boolean isFetch(Exchange e) {
+    return e.git().filter(g -> g.step() == GitHttpRequest.Step.RPC
+        && g.service().equals(GitHttpRequest.UPLOAD_PACK)).isPresent();
+  }
+
+  /**
+   * Takes a slot in the fetch gate, or waits for one without holding the event loop: the grant
+   * resumes the exchange on this connection's loop, and a timer gives up after the queue timeout.
+   * The request body stays unread (in the socket) meanwhile, so a waiting fetch costs no buffer.
+   * No progress line is possible here: git reads an upload-pack response only from its first
+   * pkt-line on, which must be the node's own, so a waiting HTTP client sees nothing until the
+   * node answers, or the timeout's error.
+   */
+  private void admit(Exchange e) {
+    FetchGate gate = server.fetchGate();
+    String account = e.user.orElse("anonymous@" + clientIp);
+    FetchGate.Admission a = gate.request(account, e.user,
+        Optional.ofNullable(e.request.headers().get(HttpHeaderNames.USER_AGENT)),
+        e.candidates.get(0).name());
+    e.admission = a;
+    if (a.refused()) {
+      refuseFetch(e, SlotNotice.queueFull(gate.limits().maxQueued()));
+      return;
+    }
+    if (a.isGranted()) {
       connect(e, true);
+      return;
+    }
+    EventLoop loop = ctx.channel().eventLoop();
+    Duration timeout = gate.limits().queueTimeout();
+    ScheduledFuture<?> timer = loop.schedule(() -> {
+      if (exchange == e && a.withdraw(true)) {
+        LOG.info("{}: a fetch by {} waited {} for a slot and was given up", settings.proxyName(),
+            account, timeout);
+        refuseFetch(e, SlotNotice.timedOut(timeout));
+      }
+    }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    a.granted().thenRun(() -> loop.execute(() -> {
+      timer.cancel(false);
+      if (exchange == e && e.node == null) {
+        connect(e, true);
+      } else {
+        a.release(); // the client left while it waited
+      }
+    }));
+  }
+
+  /** The proxy's own answer to a fetch that got no slot, in git's framing (an ERR packet). */
+  private void refuseFetch(Exchange e, String message) {
+    e.outcome = AccessRecord.Outcome.REFUSED;
+    e.discardBody();
+    send(e, RefusalResponse.failure(HttpResponseStatus.SERVICE_UNAVAILABLE, message, e.git(),
+        e.clientKeepAlive && !isDraining()));
+    if (!e.requestReceived()) {
+      read(); // drain the body, so the client reads the answer rather than a reset
     }
   }
 
@@ -282,6 +379,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
       return;
     }
     boolean last = content instanceof LastHttpContent;
+    if (e.receiveCommands != null && e.pushFinished == null) {
+      learnPush(e, content, last);
+    }
     e.requestBytes += content.content().readableBytes();
     if (last) {
       e.requestEnded();
@@ -296,6 +396,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
         }
       }
       case STREAMING, RECEIVED, SENT -> forward(e, content, last);
+    }
+  }
+
+  /**
+   * Reads a push's commands as they pass, and tells the replica tracker once they are known
+   * (before the pack follows, so before any client can hear of the update from Gerrit).
+   */
+  private void learnPush(Exchange e, HttpContent content, boolean last) {
+    io.netty.buffer.ByteBuf buf = content.content();
+    if (buf.isReadable()) {
+      e.receiveCommands.feed(io.netty.buffer.ByteBufUtil.getBytes(buf));
+    }
+    String project = e.classified.classification().project().orElseThrow();
+    switch (e.receiveCommands.state()) {
+      case DONE -> {
+        List<RefTarget> commands = e.receiveCommands.commands().orElseThrow();
+        e.pushFinished = commands.isEmpty() ? () -> { }
+            : server.replicas().pushStarted(project, commands);
+      }
+      case UNREADABLE -> e.pushFinished = server.replicas().pushStarted(project, List.of());
+      case READING -> {
+        if (last) {
+          e.pushFinished = server.replicas().pushStarted(project, List.of());
+        }
+      }
     }
   }
 
@@ -532,7 +657,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     }
     exchange = null;
     record(e);
-    if (e.clientKeepAlive && !isDraining() && ctx.channel().isActive()) {
+    if (!stream && e.clientKeepAlive && !isDraining() && ctx.channel().isActive()) {
       deadline.awaitRequest();
       read();
     } else {
@@ -541,10 +666,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
   }
 
   private void record(Exchange e) {
+    if (e.admission != null) {
+      e.admission.release(); // the slot, or the place in the queue, goes to the next fetch
+    }
     if (e.finished) {
       return;
     }
     e.finished = true;
+    if (e.pushFinished != null) {
+      e.pushFinished.run();
+    }
     AccessRecord<HttpRequestLine> r = e.toRecord();
     AccessLog.write(r);
     try {

@@ -2,9 +2,11 @@ package org.gerritproxy.http;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.gerritproxy.routing.Cidr;
 import org.gerritproxy.routing.Endpoint;
 
 /**
@@ -21,6 +23,10 @@ import org.gerritproxy.routing.Endpoint;
  * @param nodeHeader the response header naming the node that served the request; empty for none
  * @param connectTimeout how long to wait for a backend connection
  * @param proxyName this proxy's name, for logs
+ * @param proxyProtocolFrom the sources (load balancers) whose connections must start with a PROXY
+ *     protocol header naming the real client; from any other source such a header is refused
+ * @param http2 with TLS, offer HTTP/2 by ALPN beside HTTP/1.1 (clients that do not ask for it, and
+ *     every node, stay on HTTP/1.1); meaningless without TLS
  */
 public record HttpFrontendSettings(
     Endpoint listen,
@@ -31,7 +37,9 @@ public record HttpFrontendSettings(
     Duration idleTimeout,
     Optional<String> nodeHeader,
     Duration connectTimeout,
-    String proxyName) {
+    String proxyName,
+    List<Cidr> proxyProtocolFrom,
+    boolean http2) {
 
   public static final String DEFAULT_NODE_HEADER = "X-Gerrit-Proxy-Node";
   // The values production has always run with (the configuration's defaults); the frontend's own
@@ -40,6 +48,8 @@ public record HttpFrontendSettings(
   public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** Browsers and git ask for HTTP/2 only where it helps them; nothing is lost by offering it. */
+  public static final boolean DEFAULT_HTTP2 = true;
 
   /** An HTTP header name, as RFC 9110 defines a token. */
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -53,6 +63,7 @@ public record HttpFrontendSettings(
     Objects.requireNonNull(nodeHeader, "nodeHeader");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(proxyName, "proxyName");
+    proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
     if (sslCertificate.isPresent() != sslKey.isPresent()) {
       throw new IllegalArgumentException(
           "httpd.sslCertificate and httpd.sslKey go together: set both for HTTPS, or neither.");
@@ -68,6 +79,14 @@ public record HttpFrontendSettings(
       throw new IllegalArgumentException(
           "httpd.nodeHeader '" + nodeHeader.get() + "' is not a valid HTTP header name.");
     }
+  }
+
+  /** Settings that take no PROXY protocol header from anyone, HTTP/2 offered by default. */
+  public HttpFrontendSettings(Endpoint listen, Optional<Path> sslCertificate, Optional<Path> sslKey,
+      int maxHeaderSize, Duration headerTimeout, Duration idleTimeout, Optional<String> nodeHeader,
+      Duration connectTimeout, String proxyName) {
+    this(listen, sslCertificate, sslKey, maxHeaderSize, headerTimeout, idleTimeout, nodeHeader,
+        connectTimeout, proxyName, List.of(), DEFAULT_HTTP2);
   }
 
   /** Plain HTTP on {@code listen} with the defaults: 32k headers, 10s/5m/5s timeouts. */
@@ -96,32 +115,49 @@ public record HttpFrontendSettings(
 
   public HttpFrontendSettings withListen(Endpoint newListen) {
     return new HttpFrontendSettings(newListen, sslCertificate, sslKey, maxHeaderSize, headerTimeout,
-        idleTimeout, nodeHeader, connectTimeout, proxyName);
+        idleTimeout, nodeHeader, connectTimeout, proxyName, proxyProtocolFrom, http2);
   }
 
   public HttpFrontendSettings withTls(Path certificate, Path key) {
     return new HttpFrontendSettings(listen, Optional.of(certificate), Optional.of(key), maxHeaderSize,
-        headerTimeout, idleTimeout, nodeHeader, connectTimeout, proxyName);
+        headerTimeout, idleTimeout, nodeHeader, connectTimeout, proxyName, proxyProtocolFrom, http2);
   }
 
   public HttpFrontendSettings withMaxHeaderSize(int bytes) {
     return new HttpFrontendSettings(listen, sslCertificate, sslKey, bytes, headerTimeout,
-        idleTimeout, nodeHeader, connectTimeout, proxyName);
+        idleTimeout, nodeHeader, connectTimeout, proxyName, proxyProtocolFrom, http2);
   }
 
   public HttpFrontendSettings withTimeouts(Duration header, Duration idle, Duration connect) {
     return new HttpFrontendSettings(listen, sslCertificate, sslKey, maxHeaderSize, header, idle,
-        nodeHeader, connect, proxyName);
+        nodeHeader, connect, proxyName, proxyProtocolFrom, http2);
   }
 
   public HttpFrontendSettings withNodeHeader(Optional<String> header) {
     return new HttpFrontendSettings(listen, sslCertificate, sslKey, maxHeaderSize, headerTimeout,
-        idleTimeout, header, connectTimeout, proxyName);
+        idleTimeout, header, connectTimeout, proxyName, proxyProtocolFrom, http2);
   }
 
   public HttpFrontendSettings withProxyName(String name) {
     return new HttpFrontendSettings(listen, sslCertificate, sslKey, maxHeaderSize, headerTimeout,
-        idleTimeout, nodeHeader, connectTimeout, name);
+        idleTimeout, nodeHeader, connectTimeout, name, proxyProtocolFrom, http2);
+  }
+
+  /** These settings taking PROXY protocol headers from {@code sources}. */
+  public HttpFrontendSettings withProxyProtocolFrom(List<Cidr> sources) {
+    return new HttpFrontendSettings(listen, sslCertificate, sslKey, maxHeaderSize, headerTimeout,
+        idleTimeout, nodeHeader, connectTimeout, proxyName, sources, http2);
+  }
+
+  /** These settings offering HTTP/2 to TLS clients, or not. */
+  public HttpFrontendSettings withHttp2(boolean offer) {
+    return new HttpFrontendSettings(listen, sslCertificate, sslKey, maxHeaderSize, headerTimeout,
+        idleTimeout, nodeHeader, connectTimeout, proxyName, proxyProtocolFrom, offer);
+  }
+
+  /** True when TLS clients may choose HTTP/2. */
+  public boolean offersHttp2() {
+    return http2 && isHttps();
   }
 
   private static void requirePositive(String name, Duration d) {

@@ -23,8 +23,8 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -34,8 +34,11 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.gerritproxy.http.packcache.PackCache;
 import org.gerritproxy.routing.ReadYourWrites;
+import org.gerritproxy.routing.replication.ReplicaTracker;
 import org.gerritproxy.routing.RoutingSnapshot;
+import org.gerritproxy.routing.admission.FetchGate;
 import org.gerritproxy.routing.traffic.TrafficObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +67,10 @@ public final class HttpProxyServer {
   /** Replaced whole when the certificate files change; each new connection reads it once. */
   private volatile SslContext serverTls;
   private final ReadYourWrites readYourWrites;
+  private final ReplicaTracker replicas;
+  private final FetchGate fetchGate;
+  /** The pack cache in force, replaced whole on reload; each fetch reads it once. */
+  private volatile Supplier<PackCache> packCache = () -> PackCache.OFF;
 
   private final boolean epoll = Epoll.isAvailable();
   private EventLoopGroup group;
@@ -90,6 +97,20 @@ public final class HttpProxyServer {
    */
   public HttpProxyServer(HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots,
       TrafficObserver observer, ReadYourWrites readYourWrites) {
+    this(settings, snapshots, observer, readYourWrites, ReplicaTracker.NONE,
+        FetchGate.unlimited());
+  }
+
+  /**
+   * @param replicas replicated storage: told of each push forwarded, asked of each read
+   * @param fetchGate fair shares for git-upload-pack; shared with the SSH frontend, so that an
+   *     account's fetches over both count against one limit
+   */
+  public HttpProxyServer(HttpFrontendSettings settings, Supplier<RoutingSnapshot> snapshots,
+      TrafficObserver observer, ReadYourWrites readYourWrites, ReplicaTracker replicas,
+      FetchGate fetchGate) {
+    this.replicas = Objects.requireNonNull(replicas, "replicas");
+    this.fetchGate = Objects.requireNonNull(fetchGate, "fetchGate");
     this.settings = new AtomicReference<>(Objects.requireNonNull(settings, "settings"));
     this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
     this.observer = Objects.requireNonNull(observer, "observer");
@@ -132,14 +153,21 @@ public final class HttpProxyServer {
                 .setMaxHeaderSize(s.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
             ChannelPipeline p = ch.pipeline();
+            // A PROXY protocol header comes before anything else, TLS included.
+            ProxyProtocol.install(p, ch.remoteAddress(), s.proxyProtocolFrom(), s.proxyName());
             SslContext tls = serverTls;
             if (tls != null) {
               p.addLast("tls", tls.newHandler(ch.alloc()));
             }
-            p.addLast("deadline", new RequestDeadline(s.headerTimeout(), s.idleTimeout()));
-            p.addLast("http", new HttpServerCodec(decoder));
-            p.addLast("flow", new FlowControlHandler());
-            p.addLast("proxy", new FrontendHandler(frontend, s));
+            // Asked of the TLS context rather than the settings: a reload swaps the two apart.
+            if (tls != null && tls.applicationProtocolNegotiator().protocols()
+                .contains(ApplicationProtocolNames.HTTP_2)) {
+              // The client's choice by ALPN is known once the handshake is done.
+              p.addLast("alpn", new Http2Pipeline.Negotiation(s, frontend,
+                  rest -> http1(rest, s, decoder, frontend)));
+            } else {
+              http1(p, s, decoder, frontend);
+            }
           }
         });
     HttpFrontendSettings now = settings.get();
@@ -159,10 +187,22 @@ public final class HttpProxyServer {
     return bound;
   }
 
+  /** The rest of an HTTP/1.1 connection's pipeline: one exchange at a time. */
+  private static void http1(ChannelPipeline p, HttpFrontendSettings s, HttpDecoderConfig decoder,
+      HttpFrontend frontend) {
+    p.addLast("deadline", new RequestDeadline(s.headerTimeout(), s.idleTimeout()));
+    p.addLast("http", new HttpServerCodec(decoder));
+    // HTTP/1.1 only: an HTTP/2 stream's fetch is relayed to the node as before (docs/pack-cache.md).
+    p.addLast("packcache", new PackCacheHandler(frontend, s));
+    p.addLast("flow", new FlowControlHandler());
+    p.addLast("proxy", new FrontendHandler(frontend, s));
+  }
+
   /**
    * Serves connections accepted from now on with {@code next}'s limits, timeouts and node header;
-   * connections already open keep the settings they started with. The listen address and the
-   * scheme cannot change in place, and the certificate stays the one {@link #reloadTls} read.
+   * connections already open keep the settings they started with (HTTP/2 offered or not
+   * included). The listen address and the scheme cannot change in place, and the certificate
+   * stays the one {@link #reloadTls} read.
    *
    * @throws IllegalArgumentException when {@code next} listens elsewhere or switches HTTP and HTTPS
    */
@@ -172,9 +212,22 @@ public final class HttpProxyServer {
       throw new IllegalArgumentException("the HTTP listener on " + was.listen()
           + " cannot move or switch between HTTP and HTTPS in place; start a new one");
     }
-    settings.set(was.isHttps()
+    HttpFrontendSettings now = was.isHttps()
         ? next.withTls(was.sslCertificate().get(), was.sslKey().get())
-        : next);
+        : next;
+    if (now.offersHttp2() != was.offersHttp2()) {
+      // ALPN's offer is part of the TLS context: the same files, offering h2 or not.
+      serverTls = serverTls(now);
+    }
+    settings.set(now);
+  }
+
+  /**
+   * Fetches from now on read the pack cache from {@code current} ({@link PackCache#OFF} when there
+   * is none), once per fetch.
+   */
+  public void usePackCache(Supplier<PackCache> current) {
+    packCache = java.util.Objects.requireNonNull(current, "current");
   }
 
   /** Client connections open now. */
@@ -194,7 +247,7 @@ public final class HttpProxyServer {
     if (serverTls == null) {
       throw new IllegalStateException("this listener serves plain HTTP; it needs a restart for HTTPS");
     }
-    serverTls = serverTls(certificate, key);
+    serverTls = serverTls(certificate, key, settings.get().offersHttp2());
     settings.updateAndGet(s -> s.withTls(certificate, key));
     LOG.info("{}: HTTPS certificate reloaded from {}", settings.get().proxyName(), certificate);
   }
@@ -232,6 +285,10 @@ public final class HttpProxyServer {
     }
     for (Channel ch : open) {
       ch.eventLoop().execute(() -> {
+        PackCacheHandler cached = ch.pipeline().get(PackCacheHandler.class);
+        if (cached != null && cached.drain()) {
+          return; // it closes the connection once its answer is sent
+        }
         FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
         if (h != null) {
           h.drain();
@@ -280,8 +337,23 @@ public final class HttpProxyServer {
     }
 
     @Override
+    public FetchGate fetchGate() {
+      return fetchGate;
+    }
+
+    @Override
     public ReadYourWrites readYourWrites() {
       return readYourWrites;
+    }
+
+    @Override
+    public ReplicaTracker replicas() {
+      return replicas;
+    }
+
+    @Override
+    public PackCache packCache() {
+      return packCache.get();
     }
 
     @Override
@@ -291,16 +363,11 @@ public final class HttpProxyServer {
   }
 
   private static SslContext serverTls(HttpFrontendSettings s) {
-    return serverTls(s.sslCertificate().get(), s.sslKey().get());
+    return serverTls(s.sslCertificate().get(), s.sslKey().get(), s.offersHttp2());
   }
 
-  private static SslContext serverTls(java.nio.file.Path certificate, java.nio.file.Path key) {
-    try {
-      return SslContextBuilder.forServer(certificate.toFile(), key.toFile()).build();
-    } catch (Exception e) {
-      throw new IllegalArgumentException("httpd.sslCertificate " + certificate
-          + " and httpd.sslKey " + key + " cannot be used for HTTPS: "
-          + e.getMessage() + ". Give a PEM certificate chain and its PEM (PKCS#8) private key.", e);
-    }
+  private static SslContext serverTls(java.nio.file.Path certificate, java.nio.file.Path key,
+      boolean http2) {
+    return ServerTls.context("httpd", certificate, key, http2);
   }
 }

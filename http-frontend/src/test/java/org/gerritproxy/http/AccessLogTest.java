@@ -38,7 +38,8 @@ class AccessLogTest extends ProxyFixture {
   void oneLinePerRequestWithoutQueryStringOrPassword() throws Exception {
     // alice:s3cret
     get("/a/changes/?q=owner:self&access_token=t0ken", "Authorization: Basic YWxpY2U6czNjcmV0\r\n");
-    await(() -> !lines.list.isEmpty());
+    // The line is written before the observer hears of the exchange: wait for both.
+    await(() -> !lines.list.isEmpty() && !observer.records.isEmpty());
     assertThat(lines.list).hasSize(1);
     String line = lines.list.get(0).getFormattedMessage();
     assertThat(line).startsWith("127.0.0.1 alice \"GET /a/changes/\" 200 19 gerrit-1 READ/rest ")

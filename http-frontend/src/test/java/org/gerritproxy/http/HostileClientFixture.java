@@ -87,7 +87,11 @@ abstract class HostileClientFixture extends ProxyFixture {
         .filter(m -> m.contains("LEAK")).toList();
   }
 
-  private static void triggerLeakReports() throws InterruptedException {
+  /**
+   * Makes Netty's leak detector look at every buffer collected so far, so that a leak shows in its
+   * log now (shared with {@link Http2Test}).
+   */
+  static void triggerLeakReports() throws InterruptedException {
     System.gc();
     Thread.sleep(20);
     for (int j = 0; j < 50; j++) {

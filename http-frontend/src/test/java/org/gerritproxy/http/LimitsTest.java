@@ -74,6 +74,7 @@ class LimitsTest extends ProxyFixture {
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     }
     assertThat(gerrit.requests.get()).isZero();
+    await(() -> !observer.records.isEmpty()); // recorded after the answer went out
     assertThat(observer.records).singleElement()
         .satisfies(rec -> assertThat(rec.status()).isEqualTo(408));
   }

@@ -105,7 +105,13 @@ abstract class ProxyFixture {
 
   /** Waits up to five seconds for {@code condition}: logging follows the response's last byte. */
   static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    await(condition, Duration.ofSeconds(5));
+  }
+
+  /** Waits up to {@code within} for {@code condition}. */
+  static void await(java.util.function.BooleanSupplier condition, Duration within)
+      throws InterruptedException {
+    long end = System.nanoTime() + within.toNanos();
     while (!condition.getAsBoolean() && System.nanoTime() < end) {
       Thread.sleep(10);
     }

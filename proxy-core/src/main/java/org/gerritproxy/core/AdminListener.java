@@ -2,6 +2,7 @@ package org.gerritproxy.core;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.gerritproxy.core.admin.AdminServer;
 import org.gerritproxy.core.config.ProxyConfig;
@@ -10,13 +11,16 @@ import org.gerritproxy.core.events.EventLog;
 
 /**
  * The admin pages on their address. Moving them starts a new server there; the old one closes a
- * moment later, since the reload that moves it may be answering {@code POST /reload} on it.
+ * moment later, since the reload that moves it may be answering {@code POST /reload} on it. Over
+ * HTTPS, the certificate and key are read again when their files change, as for {@code [httpd]}.
  */
 final class AdminListener implements AutoCloseable {
+
   private final AdminServer.Pages pages;
   private final EventLog events;
   private volatile AdminServer server;
   private volatile InetSocketAddress address;
+  private CertificateWatch certificateWatch = CertificateWatch.NONE;
 
   AdminListener(AdminServer.Pages pages, EventLog events) {
     this.pages = pages;
@@ -24,8 +28,10 @@ final class AdminListener implements AutoCloseable {
   }
 
   InetSocketAddress start(ProxyConfig.Admin settings) throws IOException, InterruptedException {
-    server = new AdminServer(settings.listenAddress(), settings.token().map(Secret::reveal), pages);
-    address = server.start();
+    AdminServer fresh = serverFor(settings);
+    address = fresh.start();
+    server = fresh;
+    watchCertificate(settings);
     return address;
   }
 
@@ -35,19 +41,21 @@ final class AdminListener implements AutoCloseable {
    * @return why not, when that address cannot be bound: the server in use then stays
    */
   Optional<String> rebind(ProxyConfig.Admin settings) {
-    AdminServer fresh =
-        new AdminServer(settings.listenAddress(), settings.token().map(Secret::reveal), pages);
+    AdminServer fresh = null;
     InetSocketAddress bound;
     try {
+      fresh = serverFor(settings);
       bound = fresh.start();
     } catch (IOException | InterruptedException | RuntimeException e) {
-      fresh.close();
+      if (fresh != null) {
+        fresh.close();
+      }
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
       return Optional.of("[admin] listenAddress = " + settings.listenAddress()
-          + " cannot be bound (" + e.getMessage() + "); the admin pages are still served on "
-          + address + ". Free the address and reload, or restart the proxy.");
+          + " cannot be served (" + e.getMessage() + "); the admin pages are still served on "
+          + address + ". Fix the address or certificate and reload, or restart the proxy.");
     }
     AdminServer old = server;
     InetSocketAddress oldAddress = address;
@@ -63,7 +71,26 @@ final class AdminListener implements AutoCloseable {
       old.close();
     });
     events.record("reload", "the admin pages moved from " + oldAddress + " to " + bound);
+    watchCertificate(settings);
     return Optional.empty();
+  }
+
+  /**
+   * Serves HTTPS with {@code settings}' certificate and key files from now on (same address).
+   *
+   * @return why not, when they cannot be used: the previous certificate then stays
+   */
+  synchronized Optional<String> useCertificate(ProxyConfig.Admin settings) {
+    try {
+      server.reloadTls(settings.sslCertificate().get(), settings.sslKey().get());
+      events.record("certificate", "admin HTTPS certificate now read from "
+          + settings.sslCertificate().get());
+      watchCertificate(settings);
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of("the new [admin] sslCertificate/sslKey cannot be used (" + e.getMessage()
+          + "); the previous certificate stays in use");
+    }
   }
 
   /** Requires this token from now on (none: no token), wherever the pages are served. */
@@ -77,8 +104,32 @@ final class AdminListener implements AutoCloseable {
 
   @Override
   public void close() {
+    stopWatching();
     if (server != null) {
       server.close();
     }
+  }
+
+  private AdminServer serverFor(ProxyConfig.Admin settings) {
+    Optional<String> token = settings.token().map(Secret::reveal);
+    return settings.isHttps()
+        ? new AdminServer(settings.listenAddress(), token, settings.sslCertificate().get(),
+            settings.sslKey().get(), pages)
+        : new AdminServer(settings.listenAddress(), token, pages);
+  }
+
+  private synchronized void watchCertificate(ProxyConfig.Admin settings) {
+    stopWatching();
+    certificateWatch = CertificateWatch.start("admin HTTPS certificate",
+        settings.sslCertificate(), settings.sslKey(), this::reloadTls, events);
+  }
+
+  private synchronized void stopWatching() {
+    certificateWatch.close();
+    certificateWatch = CertificateWatch.NONE;
+  }
+
+  private synchronized void reloadTls(Path certificate, Path key) {
+    server.reloadTls(certificate, key);
   }
 }

@@ -4,15 +4,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import org.gerritproxy.core.config.ConfigFileWatcher;
 import org.gerritproxy.core.events.EventLog;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP frontend on its address, and its HTTPS certificate: the certificate and key files are
@@ -20,13 +16,12 @@ import org.slf4j.LoggerFactory;
  * the old one stops accepting and finishes the requests under way.
  */
 final class HttpListener implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
 
   private final Function<HttpFrontendSettings, HttpProxyServer> servers;
   private final EventLog events;
   private volatile HttpProxyServer server;
   private volatile InetSocketAddress address;
-  private volatile ConfigFileWatcher certificateWatcher;
+  private volatile CertificateWatch certificateWatch = CertificateWatch.NONE;
 
   HttpListener(Function<HttpFrontendSettings, HttpProxyServer> servers, EventLog events) {
     this.servers = servers;
@@ -94,34 +89,13 @@ final class HttpListener implements AutoCloseable {
 
   /** HTTPS: the certificate and key are read again when their files change. */
   synchronized void watchCertificate(HttpFrontendSettings settings) {
-    ConfigFileWatcher old = certificateWatcher;
-    certificateWatcher = null;
-    if (old != null) {
-      old.close();
-    }
-    if (!settings.isHttps()) {
-      return;
-    }
-    Path certificate = settings.sslCertificate().get();
-    Path key = settings.sslKey().get();
-    try {
-      certificateWatcher = ConfigFileWatcher.start(List.of(certificate, key),
-          Duration.ofMillis(200), () -> reloadCertificate(certificate, key));
-    } catch (IOException e) {
-      log.warn("cannot watch {} for changes ({}); a new certificate needs a restart",
-          certificate, e.getMessage());
-    }
+    certificateWatch.close();
+    certificateWatch = CertificateWatch.start("HTTPS certificate", settings.sslCertificate(),
+        settings.sslKey(), this::reloadTls, events);
   }
 
-  private synchronized void reloadCertificate(Path certificate, Path key) {
-    try {
-      server.reloadTls(certificate, key);
-      events.record("certificate", "HTTPS certificate reloaded from " + certificate
-          + "; new connections get it");
-    } catch (RuntimeException e) {
-      events.record("certificate-failed", "the HTTPS certificate was not reloaded; the previous one"
-          + " stays in use: " + e.getMessage());
-    }
+  private synchronized void reloadTls(Path certificate, Path key) {
+    server.reloadTls(certificate, key);
   }
 
   InetSocketAddress address() {
@@ -134,10 +108,7 @@ final class HttpListener implements AutoCloseable {
 
   /** Stops accepting; requests in flight may take up to {@code grace}. */
   void shutdownGracefully(Duration grace) {
-    ConfigFileWatcher w = certificateWatcher;
-    if (w != null) {
-      w.close();
-    }
+    certificateWatch.close();
     if (server != null) {
       server.shutdownGracefully(grace);
     }

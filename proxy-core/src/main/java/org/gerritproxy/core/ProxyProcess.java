@@ -1,11 +1,14 @@
 package org.gerritproxy.core;
 
+import org.gerritproxy.core.replication.ReplicaLag;
+import org.gerritproxy.core.replication.ReplicatedStorage;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,9 +21,14 @@ import org.gerritproxy.core.config.ConfigFileWatcher;
 import org.gerritproxy.core.config.ConfigLoader;
 import org.gerritproxy.core.config.ProxyConfig;
 import org.gerritproxy.core.election.FailoverCommand;
+import org.gerritproxy.core.election.MasterPublisher;
+import org.gerritproxy.core.probe.FenceProbe;
+import org.gerritproxy.core.probe.FenceReading;
 import org.gerritproxy.core.election.WriteMasterElector;
 import org.gerritproxy.core.election.ZooKeeperElection;
 import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.core.fetch.BatchGroups;
+import org.gerritproxy.core.events.MasterTimeline;
 import org.gerritproxy.core.health.ClusterView;
 import org.gerritproxy.core.health.ProbeSettings;
 import org.gerritproxy.core.metrics.FrontendGauges;
@@ -29,9 +37,15 @@ import org.gerritproxy.core.probe.NetworkProbe;
 import org.gerritproxy.core.reload.Reconfiguration;
 import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.http.HttpProxyServer;
+import org.gerritproxy.http.packcache.NodeUploadPack;
+import org.gerritproxy.http.packcache.PackCache;
+import org.gerritproxy.http.packcache.PackCacheObserver;
+import org.gerritproxy.http.packcache.PackStore;
+import org.gerritproxy.routing.packcache.PackCacheSettings;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
+import org.gerritproxy.routing.admission.FetchGate;
 import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.WriteMaster;
 import org.gerritproxy.routing.traffic.AccessRecord;
@@ -53,21 +67,44 @@ public final class ProxyProcess implements AutoCloseable {
   private final Clock clock = Clock.systemUTC();
   private final EventLog events = new EventLog(clock, 100);
   private final ProxyMetrics metrics = new ProxyMetrics(() -> this.cluster);
+  private final MasterTimeline timeline = new MasterTimeline();
+  /** Takes the dashboard's samples every {@code [admin] historyInterval}. */
+  private final java.util.concurrent.ScheduledExecutorService sampler =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "history");
+        t.setDaemon(true);
+        return t;
+      });
   private final AtomicReference<ProxyConfig> config = new AtomicReference<>();
   private final AtomicReference<ConfigStatus> configStatus = new AtomicReference<>();
   private final HttpClient probeClient;
   /** One for both frontends and every rebind of them: a write over either counts for both. */
   private final ReadYourWrites readYourWrites = ReadYourWrites.onSystemClock();
+  /** One for both frontends and every rebind of them; a reload swaps its limits. */
+  private final FetchGate fetchGate = FetchGate.unlimited();
   private ClusterView cluster;
   private Optional<Backdoor> backdoor = Optional.empty();
   private Optional<FailoverCommand> failover = Optional.empty();
+  private Optional<MasterPublisher> publisher = Optional.empty();
+  private FenceProbe fenceProbe;
   private Optional<ZooKeeperElection> zookeeper = Optional.empty();
-  private final HttpListener http = new HttpListener(
-      settings -> new HttpProxyServer(settings, this::routingSnapshot, trafficObserver(),
-          readYourWrites), events);
+  /** Replicated storage; idle, and every read spreads as before, while storage is shared. */
+  private ReplicatedStorage replication;
+  /** Who is in [fetch] batchGroup, read from Gerrit for the fetch gate. */
+  private BatchGroups batchGroups;
+  /** The pack cache in force; a reload replaces it whole (keeping the store when it can). */
+  private volatile PackCache packCache = PackCache.OFF;
+  /** The pack cache's requests to the nodes; made with the first cache, kept for later ones. */
+  private NodeUploadPack packNodes;
+  private final HttpListener http = new HttpListener(settings -> {
+    HttpProxyServer server = new HttpProxyServer(settings, this::routingSnapshot,
+        trafficObserver(), readYourWrites, replication, fetchGate);
+    server.usePackCache(() -> packCache);
+    return server;
+  }, events);
   private final SshListener ssh = new SshListener(
       settings -> new SshFrontend(settings, this::routingSnapshot, trafficObserver(),
-          readYourWrites), events);
+          readYourWrites, replication, fetchGate), events);
   private final AdminListener admin;
   private volatile ConfigFileWatcher watcher;
 
@@ -75,7 +112,8 @@ public final class ProxyProcess implements AutoCloseable {
     this.configFile = configFile;
     this.config.set(initial);
     this.configStatus.set(new ConfigStatus(configFile, clock.instant(), Optional.empty()));
-    this.admin = new AdminListener(new AdminPages(new Running(), configFile, events, metrics), events);
+    this.admin = new AdminListener(new AdminPages(new Running(), configFile, events, metrics,
+        timeline), events);
     this.probeClient = HttpClient.newBuilder()
         .connectTimeout(initial.health().timeout())
         .followRedirects(HttpClient.Redirect.NEVER)
@@ -108,6 +146,11 @@ public final class ProxyProcess implements AutoCloseable {
 
   private void startAll(ProxyConfig cfg) throws InterruptedException {
     events.subscribe(metrics::event);
+    events.subscribe(timeline::mark);
+    fetchGate.configure(cfg.fetch());
+    metrics.watch(fetchGate);
+    configurePackCache(cfg);
+    metrics.watchPackCache(() -> packCache.store());
     events.record("start", "gerrit-proxy " + cfg.proxy().name() + " starting with " + configFile);
     try {
       backdoor = Backdoors.open(cfg.backdoor());
@@ -121,18 +164,37 @@ public final class ProxyProcess implements AutoCloseable {
         new NetworkProbe(probeClient, clock), elector(cfg), events, clock, backdoor,
         cfg.backdoor().staleAfter());
     failover = Optional.of(new FailoverCommand(events));
+    replication = new ReplicatedStorage(this::routingSnapshot, config::get, events, probeClient);
+    metrics.watchReplication(replication);
+    // The write master record that every node's fence enforces (docs/fence.md).
+    publisher = backdoor.map(door -> new MasterPublisher(door, zookeeper.isPresent(), events));
     cluster.onMasterChange((before, after) -> {
+      replication.masterChanged();
+      publisher.ifPresent(p -> p.masterChanged(after.master(), decidedHere()));
       ProxyConfig now = config.get(); // read at each failover, so a reload applies at once
       boolean failedOver = failover.get().masterChanged(before, after.master(),
           after.master().node().flatMap(n -> after.table().node(n)),
           now.election().onFailover().map(command -> new FailoverCommand.Settings(command,
-              now.sshd().peerKey(), now.accounts().user())),
+              now.sshd().peerKey(), now.accounts().user(), now.sshd().nodeKnownHosts())),
           decidedHere());
+      timeline.observe(clock.instant(), after.master());
       if (failedOver) {
         metrics.failover(); // A -> B, and A -> no master -> B alike
       }
     });
+    fenceProbe = new FenceProbe(probeClient, clock, () -> cluster.snapshot().table().nodes(),
+        () -> config.get().health().timeout());
+    fenceProbe.start();
+    metrics.watchFences(fenceProbe::readings);
+    // Static mode elects its master as the view is made, which reports no change: publish it.
+    if (cluster.snapshot().master().isKnown()) {
+      publisher.ifPresent(p -> p.masterChanged(cluster.snapshot().master(), decidedHere()));
+    }
     cluster.start();
+    replication.start();
+    batchGroups = new BatchGroups(config::get, this::routingSnapshot, fetchGate, events,
+        probeClient);
+    batchGroups.start();
     InetSocketAddress httpAddress;
     try {
       httpAddress = http.start(cfg.httpd());
@@ -184,6 +246,31 @@ public final class ProxyProcess implements AutoCloseable {
     });
     watchConfigFiles(cfg);
     http.watchCertificate(cfg.httpd());
+    timeline.observe(clock.instant(), cluster.snapshot().master());
+    metrics.history().sample(clock.millis(), ssh.openSessionsByNode(), nodeNames());
+    scheduleSample();
+  }
+
+  /** The next sample, after the interval configured now: a reload that changes it applies here. */
+  private void scheduleSample() {
+    try {
+      sampler.schedule(() -> {
+        try {
+          metrics.history().sample(clock.millis(), ssh.openSessionsByNode(), nodeNames());
+          // Also here: an epoch that rose under the same master is no master change.
+          timeline.observe(clock.instant(), cluster.snapshot().master());
+        } catch (RuntimeException e) {
+          log.warn("Taking the dashboard's sample failed", e);
+        }
+        scheduleSample();
+      }, config.get().admin().historyInterval().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  private java.util.List<String> nodeNames() {
+    return cluster.snapshot().table().nodes().stream().map(Node::name).toList();
   }
 
   /** Both frontends feed passive health and metrics the same way. */
@@ -247,6 +334,8 @@ public final class ProxyProcess implements AutoCloseable {
     }
     cluster.reconfigure(next.routingTable(), probeSettings(next));
     cluster.staleAfter(next.backdoor().staleAfter());
+    fetchGate.configure(next.fetch());
+    configurePackCache(next);
     if (change.backdoorWaitsForRestart()) {
       events.record("reload", "[backdoor] type, url or repository changed; the new backdoor is"
           + " used after a restart of the proxy (staleAfter applies now)");
@@ -260,8 +349,61 @@ public final class ProxyProcess implements AutoCloseable {
         restartNeeded));
     metrics.reload(true);
     events.record("reload", "configuration reloaded from " + configFile);
+    batchGroups.refresh(); // reads the new config: groups, and who reads them
     return true;
   }
+
+  /**
+   * Puts {@code cfg}'s pack cache in force: off, or on with its projects; the entries on disk stay
+   * in use unless the directory or size changed.
+   */
+  private synchronized void configurePackCache(ProxyConfig cfg) {
+    PackCacheSettings s = cfg.packCache();
+    if (!s.enabled()) {
+      packCache = PackCache.OFF;
+      return;
+    }
+    Path directory = s.directory().orElseThrow();
+    Optional<PackStore> store = packCache.store()
+        .filter(st -> st.directory().equals(directory) && st.maxBytes() == s.maxSize());
+    PackCacheObserver observer = new PackCacheObserver() {
+      @Override
+      public void answered(Outcome outcome, long bytes) {
+        metrics.packCacheAnswered(outcome.name().toLowerCase(java.util.Locale.ROOT), bytes);
+      }
+
+      @Override
+      public void passed(String reason) {
+        metrics.packCachePassed(reason);
+      }
+
+      @Override
+      public void coalesced(String result) {
+        metrics.packCacheRefRequest(result);
+      }
+
+      @Override
+      public void unavailable(String why) {
+        events.record("pack-cache", why);
+      }
+
+      @Override
+      public void available() {
+        events.record("pack-cache", "the pack cache directory " + directory
+            + " can be written again; fetches are cached again");
+      }
+    };
+    if (store.isEmpty()) {
+      store = Optional.of(PackStore.open(directory, s.maxSize(), observer));
+    }
+    if (packNodes == null) {
+      packNodes = new NodeUploadPack(cfg.httpd().connectTimeout(), PACK_CACHE_NODE_TIMEOUT);
+    }
+    packCache = new PackCache(s.projects(), store, packNodes, observer);
+  }
+
+  /** The longest the pack cache waits for a node's answer to begin (ls-refs, or a fetch's pack). */
+  private static final Duration PACK_CACHE_NODE_TIMEOUT = Duration.ofMinutes(10);
 
   /** The file was not applied: the old configuration and listeners stay as they are. */
   private void refused(String why) {
@@ -302,13 +444,24 @@ public final class ProxyProcess implements AutoCloseable {
       ProxyConfig.Admin adminSettings = was.admin();
       if (change.rebindsAdmin() && rebindAdmin()) {
         adminSettings = next.admin();
+      } else if (change.reloadsAdminCertificate()) {
+        Optional<String> failed = admin.useCertificate(next.admin());
+        failed.ifPresent(this::needsRestart);
+        if (failed.isEmpty()) {
+          adminSettings = new ProxyConfig.Admin(adminSettings.listenAddress(),
+              adminSettings.token(), adminSettings.historyInterval(),
+              next.admin().sslCertificate(), next.admin().sslKey());
+        }
       }
+      change.adminWaitsForRestart().forEach(this::needsRestart);
       // A new token applies even where the listener could not move: rotating it is urgent.
       if (!adminSettings.token().equals(next.admin().token())) {
         admin.token(next.admin().token());
-        adminSettings = new ProxyConfig.Admin(adminSettings.listenAddress(), next.admin().token());
+        adminSettings = adminSettings.with(next.admin().token(), next.admin().historyInterval());
         events.record("reload", "[admin] token changed; the new one is required from now on");
       }
+      // The sampling interval is read at each sample, so a new one applies at once.
+      adminSettings = adminSettings.with(adminSettings.token(), next.admin().historyInterval());
       return next.withListeners(httpd, sshd, adminSettings);
     }
 
@@ -372,8 +525,24 @@ public final class ProxyProcess implements AutoCloseable {
     return admin.address();
   }
 
+  /** Replicated storage: what is known of each node's replication. */
+  public ReplicatedStorage replication() {
+    return replication;
+  }
+
+  /** The recent events, as the dashboard shows them. */
+  public EventLog events() {
+    return events;
+  }
+
   public ClusterView cluster() {
     return cluster;
+  }
+
+  /** The samples the dashboard draws, per node, oldest first. */
+  public java.util.Map<String, java.util.List<org.gerritproxy.core.metrics.TrafficSample>>
+      trafficHistory() {
+    return metrics.history().snapshot();
   }
 
   /**
@@ -387,6 +556,7 @@ public final class ProxyProcess implements AutoCloseable {
   /** Stops accepting, lets requests in flight finish up to {@code [proxy] shutdownTimeout}. */
   @Override
   public void close() {
+    sampler.shutdownNow();
     if (watcher != null) {
       watcher.close();
     }
@@ -397,9 +567,22 @@ public final class ProxyProcess implements AutoCloseable {
     if (cluster != null) {
       cluster.close();
     }
+    if (fenceProbe != null) {
+      fenceProbe.close();
+    }
+    publisher.ifPresent(MasterPublisher::close);
     backdoor.ifPresent(Backdoor::close);
     zookeeper.ifPresent(ZooKeeperElection::close);
     failover.ifPresent(FailoverCommand::close);
+    if (replication != null) {
+      replication.close();
+    }
+    if (batchGroups != null) {
+      batchGroups.close();
+    }
+    if (packNodes != null) {
+      packNodes.close();
+    }
     events.record("stop", "gerrit-proxy stopped");
   }
 
@@ -415,10 +598,6 @@ public final class ProxyProcess implements AutoCloseable {
     return zk;
   }
 
-  /**
-   * The snapshot requests are routed by: the cluster view's, except that in zookeeper mode its
-   * master takes writes only while ZooKeeper vouches that the view is current (not after a pause).
-   */
   /**
    * The snapshot the frontends route by: the cluster view's, except that in zookeeper mode the
    * master is kept only while this proxy's view of the shared decision is proven fresh.
@@ -467,6 +646,11 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     @Override
+    public Map<String, FenceReading> fences() {
+      return fenceProbe == null ? Map.of() : fenceProbe.readings();
+    }
+
+    @Override
     public ConfigStatus configStatus() {
       return configStatus.get();
     }
@@ -477,8 +661,23 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     @Override
+    public java.util.Map<String, ReplicaLag> replication() {
+      return replication == null ? java.util.Map.of() : replication.lag();
+    }
+
+    @Override
     public boolean reload() {
       return ProxyProcess.this.reload();
+    }
+
+    @Override
+    public Duration historyInterval() {
+      return config.get().admin().historyInterval();
+    }
+
+    @Override
+    public Optional<FetchGate.Stats> fetches() {
+      return Optional.of(fetchGate.stats());
     }
   }
 

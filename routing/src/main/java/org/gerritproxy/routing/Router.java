@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import org.gerritproxy.routing.replication.ReplicaFreshness;
 
 /**
  * Decides where one classified request goes, as a pure function of the classification, the
@@ -23,7 +25,23 @@ public final class Router {
    */
   public static RouteDecision decide(
       Classification c, String sessionKey, boolean readFromMaster, RoutingSnapshot s) {
+    return decide(c, sessionKey, readFromMaster, s, ReplicaFreshness.NONE);
+  }
+
+  /**
+   * The same, in a cluster of replicated storage: a node that lags more than {@code
+   * maxReplicationLag} takes no reads, and a read of a project goes to a node only once that node
+   * has the project's latest update known; until then it goes to the master, which has it.
+   *
+   * @param f what is known of the replicas for this request; ignored with shared storage
+   */
+  public static RouteDecision decide(Classification c, String sessionKey, boolean readFromMaster,
+      RoutingSnapshot s, ReplicaFreshness f) {
     Objects.requireNonNull(c, "c");
+    Objects.requireNonNull(f, "f");
+    if (!s.table().cluster().replicated()) {
+      f = ReplicaFreshness.NONE;
+    }
     Objects.requireNonNull(s, "s");
     String key = sessionKey == null ? "" : sessionKey;
     if (c.requestClass() == RequestClass.REFUSED) {
@@ -44,7 +62,40 @@ public final class Router {
       }
       // The write may not be visible elsewhere yet, but a possibly stale read beats a refusal.
     }
-    return sticky(key, s, c.requestClass() == RequestClass.READ);
+    RouteDecision d = sticky(key, s, c.requestClass() == RequestClass.READ, f.lagging());
+    if (c.requestClass() == RequestClass.READ && !f.behind().isEmpty()
+        && d instanceof RouteDecision.Forward read) {
+      return upToDate(read, s, f);
+    }
+    return d;
+  }
+
+  /**
+   * A read of a project with an update pending: the sticky node serves it if it has the update
+   * (or is the master); else the master does, and the decision names the node held back. The
+   * fallbacks keep only nodes that have it.
+   */
+  private static RouteDecision upToDate(RouteDecision.Forward read, RoutingSnapshot s,
+      ReplicaFreshness f) {
+    String master = s.master().node().orElse("");
+    List<Node> fallbacks = new ArrayList<>();
+    for (Node n : read.fallbacks()) {
+      if (n.name().equals(master) || !f.isBehind(n.name())) {
+        fallbacks.add(n);
+      }
+    }
+    String chosen = read.node().name();
+    if (chosen.equals(master) || !f.isBehind(chosen)) {
+      return new RouteDecision.Forward(read.node(), fallbacks, read.why());
+    }
+    RouteDecision toMaster = toMaster(s, "replication: " + chosen
+        + " lacks the project's latest update; ");
+    if (toMaster instanceof RouteDecision.Forward m) {
+      return new RouteDecision.Forward(m.node(), m.fallbacks(), m.why(), Optional.of(chosen));
+    }
+    // The master cannot serve it: a possibly stale read beats a refusal, as for read-your-writes.
+    return new RouteDecision.Forward(read.node(), read.fallbacks(),
+        read.why() + ", possibly stale: the master is unreachable");
   }
 
   private static RouteDecision toMaster(RoutingSnapshot s, String whyPrefix) {
@@ -102,9 +153,21 @@ public final class Router {
    * answer (Envoy's panic threshold: a health check failing everywhere at once, as Gerrit's
    * healthcheck plugin once did, must not take the whole site down for readers).
    */
-  private static RouteDecision sticky(String key, RoutingSnapshot s, boolean read) {
+  private static RouteDecision sticky(String key, RoutingSnapshot s, boolean read,
+      Set<String> lagging) {
     String why = read ? "sticky read" : "sticky write (routing.writes = any)";
     List<Node> candidates = readPool(s);
+    List<Node> fresh = new ArrayList<>();
+    for (Node n : candidates) {
+      if (!lagging.contains(n.name())) {
+        fresh.add(n);
+      }
+    }
+    if (fresh.isEmpty() && !candidates.isEmpty()) {
+      why += ", every node in the read pool lags behind the master";
+    } else {
+      candidates = fresh;
+    }
     if (candidates.isEmpty()) {
       candidates = candidates(s, NodeState.UP);
       why += ", every up node failed on live traffic lately";

@@ -20,8 +20,10 @@ public final class RoutingTable {
   private final Map<String, Node> byName;
   private final RoutingSettings routing;
   private final ElectionSettings election;
+  private final ClusterSettings cluster;
 
-  private RoutingTable(List<Node> nodes, RoutingSettings routing, ElectionSettings election) {
+  private RoutingTable(List<Node> nodes, RoutingSettings routing, ElectionSettings election,
+      ClusterSettings cluster) {
     this.nodes = List.copyOf(nodes);
     Map<String, Node> map = new LinkedHashMap<>();
     for (Node n : this.nodes) {
@@ -30,6 +32,7 @@ public final class RoutingTable {
     this.byName = Collections.unmodifiableMap(map);
     this.routing = routing;
     this.election = election;
+    this.cluster = cluster;
   }
 
   public static Builder builder() {
@@ -53,6 +56,10 @@ public final class RoutingTable {
     return election;
   }
 
+  public ClusterSettings cluster() {
+    return cluster;
+  }
+
   /** The position of the named node in configuration order, or -1. */
   int indexOf(String name) {
     for (int i = 0; i < nodes.size(); i++) {
@@ -68,17 +75,19 @@ public final class RoutingTable {
     return o instanceof RoutingTable t
         && nodes.equals(t.nodes)
         && routing.equals(t.routing)
-        && election.equals(t.election);
+        && election.equals(t.election)
+        && cluster.equals(t.cluster);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(nodes, routing, election);
+    return Objects.hash(nodes, routing, election, cluster);
   }
 
   @Override
   public String toString() {
-    return "RoutingTable{nodes=" + nodes + ", routing=" + routing + ", election=" + election + "}";
+    return "RoutingTable{nodes=" + nodes + ", routing=" + routing + ", election=" + election
+        + ", cluster=" + cluster + "}";
   }
 
   /** The problem of a table without nodes. */
@@ -134,6 +143,7 @@ public final class RoutingTable {
     private final List<Node> nodes = new ArrayList<>();
     private RoutingSettings routing = RoutingSettings.defaults();
     private ElectionSettings election = ElectionSettings.local();
+    private ClusterSettings cluster = ClusterSettings.defaults();
 
     private Builder() {}
 
@@ -149,6 +159,11 @@ public final class RoutingTable {
 
     public Builder election(ElectionSettings settings) {
       this.election = Objects.requireNonNull(settings, "election");
+      return this;
+    }
+
+    public Builder cluster(ClusterSettings settings) {
+      this.cluster = Objects.requireNonNull(settings, "cluster");
       return this;
     }
 
@@ -208,7 +223,7 @@ public final class RoutingTable {
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("\n", problems));
       }
-      return new RoutingTable(nodes, routing, election);
+      return new RoutingTable(nodes, routing, election, cluster);
     }
   }
 }

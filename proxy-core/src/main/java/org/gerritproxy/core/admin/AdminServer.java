@@ -24,11 +24,14 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Optional;
+import org.gerritproxy.http.ServerTls;
 import org.gerritproxy.routing.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The operators' listener ({@code [admin] listenAddress}): the dashboard, {@code /health} and
  * friends. Small requests only; bodies are refused past a few kilobytes. When a token is
- * configured every request must carry it as {@code Authorization: Bearer TOKEN}.
+ * configured every request must carry it as {@code Authorization: Bearer TOKEN}. With a
+ * certificate ({@code [admin] sslCertificate}/{@code sslKey}) only HTTPS is served.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -61,6 +65,8 @@ public final class AdminServer implements AutoCloseable {
 
   private final Endpoint listen;
   private volatile Optional<String> token;
+  /** Null: plain HTTP. Read by each new connection, so a reloaded certificate applies to those. */
+  private volatile SslContext tls;
   private final Pages pages;
   private EventLoopGroup group;
   private Channel channel;
@@ -69,6 +75,31 @@ public final class AdminServer implements AutoCloseable {
     this.listen = listen;
     this.token = token;
     this.pages = pages;
+  }
+
+  /**
+   * Serves HTTPS with the PEM {@code certificate} chain and its {@code key}, read now.
+   *
+   * @throws IllegalArgumentException when they cannot be used for TLS
+   */
+  public AdminServer(Endpoint listen, Optional<String> token, Path certificate, Path key,
+      Pages pages) {
+    this(listen, token, pages);
+    this.tls = ServerTls.context("admin", certificate, key);
+  }
+
+  /**
+   * Reads the certificate and key again: connections accepted from now on get them. On failure
+   * the previous ones stay in use.
+   *
+   * @throws IllegalArgumentException when they cannot be used for TLS
+   * @throws IllegalStateException when this server serves plain HTTP
+   */
+  public void reloadTls(Path certificate, Path key) {
+    if (tls == null) {
+      throw new IllegalStateException("the admin listener serves plain HTTP; HTTPS needs a restart");
+    }
+    tls = ServerTls.context("admin", certificate, key);
   }
 
   /** Requires {@code token} from now on (a reload changed it); empty: no token needed. */
@@ -89,6 +120,11 @@ public final class AdminServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            SslContext context = tls;
+            if (context != null) {
+              // A plain-HTTP request on this port fails the handshake: nothing is answered in clear.
+              ch.pipeline().addLast("tls", context.newHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(
                 new ReadTimeoutHandler(30),
                 new HttpServerCodec(8192, 8192, 8192),
@@ -106,8 +142,8 @@ public final class AdminServer implements AutoCloseable {
     }
     channel = bound0.channel();
     InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
-    log.info("Admin listener on http://{}:{}/", listen.isWildcard() ? "0.0.0.0" : listen.host(),
-        bound.getPort());
+    log.info("Admin listener on {}://{}:{}/", tls == null ? "http" : "https",
+        listen.isWildcard() ? "0.0.0.0" : listen.host(), bound.getPort());
     return bound;
   }
 

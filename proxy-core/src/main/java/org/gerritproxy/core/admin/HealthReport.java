@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.core.health.NodeHealth;
+import org.gerritproxy.core.probe.FenceReading;
 import org.gerritproxy.routing.NodeState;
 import org.gerritproxy.routing.Router;
 import org.gerritproxy.routing.RoutingSnapshot;
@@ -37,6 +38,13 @@ public final class HealthReport {
   /** @param activity per node name: open sessions and traffic; nodes missing from it show zeros */
   public static ObjectNode build(String proxy, RoutingSnapshot snapshot, List<NodeHealth> nodes,
       ConfigStatus config, List<ClusterEvent> events, Map<String, NodeActivity> activity) {
+    return build(proxy, snapshot, nodes, config, events, activity, Map.of());
+  }
+
+  /** @param fences per node name: what its fence plugin last said; nodes missing show "unknown" */
+  public static ObjectNode build(String proxy, RoutingSnapshot snapshot, List<NodeHealth> nodes,
+      ConfigStatus config, List<ClusterEvent> events, Map<String, NodeActivity> activity,
+      Map<String, FenceReading> fences) {
     ObjectNode root = JSON.createObjectNode();
     root.put("proxy", proxy);
     root.put("healthy", healthy(snapshot));
@@ -46,6 +54,7 @@ public final class HealthReport {
     master.put("epoch", snapshot.master().epoch());
     master.put("reason", snapshot.master().reason());
     master.put("mode", snapshot.table().election().mode().name().toLowerCase());
+    root.put("storage", snapshot.table().cluster().storage().name().toLowerCase());
 
     ArrayNode list = root.putArray("nodes");
     for (NodeHealth h : nodes) {
@@ -78,6 +87,22 @@ public final class HealthReport {
         backdoor.put("sequence", b.sequence());
         backdoor.put("healthy", b.healthy());
       });
+      ObjectNode fence = n.putObject("fence");
+      FenceReading f = fences.get(h.node().name());
+      if (f == null) {
+        fence.put("state", FenceReading.State.UNKNOWN.label());
+        fence.put("epoch", -1);
+        fence.putNull("master");
+        fence.put("why", "not asked yet");
+        fence.put("repositories", false);
+      } else {
+        fence.put("state", f.state().label());
+        fence.put("epoch", f.epoch());
+        f.master().ifPresentOrElse(m -> fence.put("master", m), () -> fence.putNull("master"));
+        fence.put("why", f.reason());
+        fence.put("repositories", f.repositories());
+        fence.put("at", f.at().toString());
+      }
       NodeActivity a = activity.getOrDefault(h.node().name(), NodeActivity.NONE);
       ObjectNode traffic = n.putObject("traffic");
       traffic.put("openSessions", a.openSessions());
@@ -85,6 +110,13 @@ public final class HealthReport {
       traffic.put("requestsPerSecond", a.traffic().requestsPerSecond());
       traffic.put("bytesIn", a.traffic().bytesIn());
       traffic.put("bytesOut", a.traffic().bytesOut());
+      a.replication().ifPresent(r -> {
+        ObjectNode rep = n.putObject("replication");
+        rep.put("lagSeconds", r.lagSeconds());
+        rep.put("pendingProjects", r.pendingProjects());
+        rep.put("lagging", r.lagging());
+        rep.put("readsHeldBack", r.readsHeldBack());
+      });
     }
 
     ObjectNode cfg = root.putObject("config");

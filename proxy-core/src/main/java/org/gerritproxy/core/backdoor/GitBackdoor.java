@@ -1,10 +1,12 @@
 package org.gerritproxy.core.backdoor;
 
+import org.gerritproxy.record.MasterRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
@@ -25,6 +27,8 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 public final class GitBackdoor implements Backdoor {
   static final String PREFIX = "refs/meta/masters/";
   static final int SEQUENCE_CYCLE = 4096;
+  /** The write master record that gerrit-fence reads (its {@code [plugin "fence"] ref}). */
+  public static final String MASTER_REF = "refs/meta/gerrit-proxy/master";
 
   private final Path directory;
   private final Repository repository;
@@ -74,6 +78,53 @@ public final class GitBackdoor implements Backdoor {
       }
     }
     return beats;
+  }
+
+  @Override
+  public synchronized Optional<MasterRecord> readMaster() throws IOException {
+    repository.getRefDatabase().refresh();
+    Ref ref = repository.exactRef(MASTER_REF);
+    return ref == null || ref.getObjectId() == null ? Optional.empty() : Optional.of(parse(ref));
+  }
+
+  @Override
+  public synchronized boolean compareAndSetMaster(Optional<MasterRecord> expected, MasterRecord next)
+      throws IOException {
+    repository.getRefDatabase().refresh();
+    Ref ref = repository.exactRef(MASTER_REF);
+    ObjectId old = ref == null ? null : ref.getObjectId();
+    Optional<MasterRecord> stored = old == null ? Optional.empty() : Optional.of(parse(ref));
+    if (!stored.equals(expected)) {
+      return false;
+    }
+    ObjectId blob;
+    try (ObjectInserter inserter = repository.newObjectInserter()) {
+      blob = inserter.insert(Constants.OBJ_BLOB, next.toText().getBytes(StandardCharsets.UTF_8));
+      inserter.flush();
+    }
+    RefUpdate update = repository.updateRef(MASTER_REF);
+    // The ref's lock file and this expected id make the write atomic against other proxies.
+    update.setExpectedOldObjectId(old == null ? ObjectId.zeroId() : old);
+    update.setNewObjectId(blob);
+    update.setForceUpdate(true); // blobs: never a fast-forward
+    update.setRefLogMessage("gerrit-proxy: " + next, false); // who was master when, for operators
+    RefUpdate.Result result = update.forceUpdate();
+    return switch (result) {
+      case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> true;
+      case LOCK_FAILURE, REJECTED -> false;
+      default -> throw new IOException("could not update " + MASTER_REF + " in " + directory + ": "
+          + result);
+    };
+  }
+
+  private MasterRecord parse(Ref ref) throws IOException {
+    byte[] bytes = repository.open(ref.getObjectId(), Constants.OBJ_BLOB).getCachedBytes(4096);
+    try {
+      return MasterRecord.parse(new String(bytes, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(MASTER_REF + " in " + directory + " is not a master record: "
+          + e.getMessage(), e);
+    }
   }
 
   @Override

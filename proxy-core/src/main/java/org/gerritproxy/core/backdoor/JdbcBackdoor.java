@@ -1,5 +1,6 @@
 package org.gerritproxy.core.backdoor;
 
+import org.gerritproxy.record.MasterRecord;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,6 +23,13 @@ public final class JdbcBackdoor implements Backdoor {
       + "sequence BIGINT NOT NULL, "
       + "healthy BOOLEAN NOT NULL, "
       + "detail VARCHAR(1000) NOT NULL, "
+      + "written_at TIMESTAMP NOT NULL)";
+  /** The write master record, one row ({@code id = 1}); docs/fence.md. */
+  public static final String MASTER_TABLE = "gerrit_proxy_master";
+  public static final String MASTER_SCHEMA = "CREATE TABLE IF NOT EXISTS " + MASTER_TABLE + " ("
+      + "id INTEGER NOT NULL PRIMARY KEY, "
+      + "master VARCHAR(255) NOT NULL, "
+      + "epoch BIGINT NOT NULL, "
       + "written_at TIMESTAMP NOT NULL)";
   private static final int QUERY_TIMEOUT_SECONDS = 5;
 
@@ -88,6 +96,59 @@ public final class JdbcBackdoor implements Backdoor {
   }
 
   @Override
+  public synchronized Optional<MasterRecord> readMaster() throws IOException {
+    try (Statement s = connection().createStatement()) {
+      s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+      try (ResultSet rs = s.executeQuery(
+          "SELECT master, epoch FROM " + MASTER_TABLE + " WHERE id = 1")) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        String master = rs.getString(1);
+        return Optional.of(new MasterRecord(
+            master.isEmpty() ? Optional.empty() : Optional.of(master), rs.getLong(2)));
+      }
+    } catch (SQLException e) {
+      throw failed("read the write master record", e);
+    }
+  }
+
+  @Override
+  public synchronized boolean compareAndSetMaster(Optional<MasterRecord> expected, MasterRecord next)
+      throws IOException {
+    try {
+      Connection c = connection();
+      if (expected.isEmpty()) {
+        // The primary key lets one of two racing first writers in; the other gets false.
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + MASTER_TABLE
+            + " (id, master, epoch, written_at) VALUES (1, ?, ?, CURRENT_TIMESTAMP)")) {
+          insert.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+          insert.setString(1, next.master().orElse(""));
+          insert.setLong(2, next.epoch());
+          return insert.executeUpdate() == 1;
+        } catch (SQLException e) {
+          if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+            return false; // integrity constraint: a row is there already
+          }
+          throw e;
+        }
+      }
+      try (PreparedStatement update = c.prepareStatement("UPDATE " + MASTER_TABLE
+          + " SET master = ?, epoch = ?, written_at = CURRENT_TIMESTAMP"
+          + " WHERE id = 1 AND master = ? AND epoch = ?")) {
+        update.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+        update.setString(1, next.master().orElse(""));
+        update.setLong(2, next.epoch());
+        update.setString(3, expected.get().master().orElse(""));
+        update.setLong(4, expected.get().epoch());
+        return update.executeUpdate() == 1;
+      }
+    } catch (SQLException e) {
+      throw failed("write the write master record", e);
+    }
+  }
+
+  @Override
   public String describe() {
     return "jdbc " + url;
   }
@@ -104,6 +165,7 @@ public final class JdbcBackdoor implements Backdoor {
       try (Statement s = connection.createStatement()) {
         s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
         s.execute(SCHEMA);
+        s.execute(MASTER_SCHEMA);
       }
     }
     return connection;

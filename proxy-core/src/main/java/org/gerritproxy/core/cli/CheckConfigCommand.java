@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code check-config -c FILE}: prints each problem as {@code FILE:LINE: message}; 0 valid, 1 not. */
-@Command(name = "check-config", mixinStandardHelpOptions = true,
+@Command(name = "check-config", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Validates a configuration file (and the secure.config beside it).")
 final class CheckConfigCommand implements Callable<Integer> {
 

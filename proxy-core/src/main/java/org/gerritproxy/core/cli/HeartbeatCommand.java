@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code heartbeat -c FILE --node NAME}: the heartbeat agent of one node, in the foreground. */
-@Command(name = "heartbeat", mixinStandardHelpOptions = true,
+@Command(name = "heartbeat", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Runs the heartbeat agent of one node: checks its Gerrit every health.interval"
         + " and writes its heartbeat to the backdoor.")
 final class HeartbeatCommand implements Callable<Integer> {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code run -c FILE}: the proxy in the foreground until SIGTERM or Ctrl-C; SIGHUP reloads. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Runs the proxy in the foreground with the given configuration.")
 public final class RunCommand implements Callable<Integer> {
 

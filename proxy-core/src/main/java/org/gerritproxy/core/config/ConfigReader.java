@@ -30,10 +30,16 @@ import org.gerritproxy.routing.DistinctServers;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.ClusterSettings;
 import org.gerritproxy.routing.RoutingSettings;
+import org.gerritproxy.routing.StorageMode;
+import org.gerritproxy.routing.admission.FetchLimits;
+import org.gerritproxy.routing.packcache.PackCacheSettings;
+import org.gerritproxy.routing.packcache.ProjectPatterns;
 import org.gerritproxy.routing.RoutingTable;
 import org.gerritproxy.routing.WritesMode;
 import org.gerritproxy.ssh.LoginThrottle;
+import org.gerritproxy.ssh.SshAlgorithms;
 import org.gerritproxy.ssh.SshFrontendSettings;
 
 /**
@@ -76,15 +82,18 @@ final class ConfigReader {
     Admin admin = admin();
     List<Node> nodes = nodes();
     RoutingSettings routing = routing();
+    FetchLimits fetch = fetch(accounts);
+    PackCacheSettings packCache = packCache();
     Election election = election(nodes);
     Health health = health();
     Backdoor backdoor = backdoor();
+    ClusterSettings cluster = cluster(accounts);
     checkPortsApart(httpd, sshd, admin);
     if (!problems.isEmpty()) {
       return null;
     }
     RoutingTable.Builder table =
-        RoutingTable.builder().routing(routing).election(election.settings());
+        RoutingTable.builder().routing(routing).election(election.settings()).cluster(cluster);
     nodes.forEach(table::addNode);
     RoutingTable built;
     try {
@@ -110,7 +119,9 @@ final class ConfigReader {
         election,
         health,
         backdoor,
-        built);
+        built,
+        fetch,
+        packCache);
   }
 
   // ---------------------------------------------------------------- structure
@@ -241,29 +252,19 @@ final class ConfigReader {
   private HttpFrontendSettings httpd(ProxyConfig.Proxy proxy) {
     Endpoint listen = field(HTTPD_LISTEN);
     Optional<Value> cert = value(HTTPD_SSL_CERTIFICATE, null);
-    Optional<Value> key = value(HTTPD_SSL_KEY, null);
     Path certPath = field(HTTPD_SSL_CERTIFICATE);
     Path keyPath = field(HTTPD_SSL_KEY);
-    boolean tlsValid = true;
-    if (cert.isPresent() != key.isPresent()) {
-      Value set = cert.orElseGet(key::get);
-      problem(
-          set,
-          "[httpd] "
-              + (cert.isPresent()
-                  ? "sslCertificate is set without sslKey"
-                  : "sslKey is set without sslCertificate")
-              + ": HTTPS needs both PEM files, the certificate chain and its private key; HTTP"
-              + " neither.");
-      tlsValid = false;
-    }
+    boolean tlsValid = bothOrNeither(HTTPD_SSL_CERTIFICATE, HTTPD_SSL_KEY);
     Integer maxHeader = field(HTTPD_MAX_HEADER_SIZE);
     Duration headerTimeout = field(HTTPD_HEADER_TIMEOUT);
     Duration idleTimeout = field(HTTPD_IDLE_TIMEOUT);
     Duration connectTimeout = field(HTTPD_CONNECT_TIMEOUT);
     String nodeHeader = field(HTTPD_NODE_HEADER);
+    List<org.gerritproxy.routing.Cidr> proxyFrom = all(HTTPD_PROXY_PROTOCOL_FROM);
+    Boolean http2 = field(HTTPD_HTTP2);
     if (!tlsValid
-        || !allValid(listen, maxHeader, headerTimeout, idleTimeout, connectTimeout, nodeHeader)
+        || !allValid(listen, maxHeader, headerTimeout, idleTimeout, connectTimeout, nodeHeader,
+            proxyFrom, http2)
         || (cert.isPresent() && (certPath == null || keyPath == null))
         || proxy == null) {
       return null;
@@ -277,7 +278,9 @@ final class ConfigReader {
         idleTimeout,
         nodeHeader.isEmpty() ? Optional.empty() : Optional.of(nodeHeader),
         connectTimeout,
-        proxy.name());
+        proxy.name(),
+        proxyFrom,
+        http2);
   }
 
   /** {@code [sshd]}, with the account it reads users' keys as; null when any of them is wrong. */
@@ -312,9 +315,52 @@ final class ConfigReader {
     Integer maxLoginFailures = field(SSHD_MAX_LOGIN_FAILURES);
     Duration loginFailureWindow = field(SSHD_LOGIN_FAILURE_WINDOW);
     Duration loginBlock = field(SSHD_LOGIN_BLOCK);
+    Duration loginGrace = field(SSHD_LOGIN_GRACE_TIME);
+    Duration idle = field(SSHD_IDLE_TIMEOUT);
+    Duration keepAlive = field(SSHD_KEEP_ALIVE_INTERVAL);
+    if (idle != null && keepAlive != null && !idle.isZero() && !keepAlive.isZero()
+        && keepAlive.compareTo(idle) >= 0) {
+      problem("sshd", null, isSet(SSHD_KEEP_ALIVE_INTERVAL) ? "keepAliveInterval" : "idleTimeout",
+          "[sshd] keepAliveInterval = " + Durations.format(keepAlive) + " is not shorter than"
+              + " idleTimeout = " + Durations.format(idle) + ", so a quiet but live connection"
+              + " (gerrit stream-events) would be cut: make keepAliveInterval shorter, or"
+              + " idleTimeout longer.");
+      valid = false;
+    }
+    SshAlgorithms algorithms = SshAlgorithms.DEFAULTS;
+    for (ConfigSchema.Key<String> k :
+        List.of(SSHD_KEX, SSHD_CIPHER, SSHD_MAC, SSHD_HOST_KEY_ALGORITHM)) {
+      List<String> names = all(k);
+      if (names == null) {
+        valid = false;
+        continue;
+      }
+      if (names.isEmpty()) {
+        continue;
+      }
+      SshAlgorithms.Kind kind = kindOf(k);
+      try {
+        algorithms = algorithms.with(kind, SshAlgorithms.resolve(kind, names));
+      } catch (IllegalArgumentException e) {
+        problem(main.values("sshd", null, k.name()).get(0), "[sshd] " + k.name() + ": "
+            + e.getMessage());
+        valid = false;
+      }
+    }
+    Path knownHosts = field(SSHD_NODE_KNOWN_HOSTS);
+    if (knownHosts != null) {
+      Optional<String> unreadable = SshFrontendSettings.knownHostsProblem(knownHosts);
+      if (unreadable.isPresent()) {
+        problem("sshd", null, "nodeKnownHosts", "[sshd] nodeKnownHosts: " + unreadable.get());
+        valid = false;
+      }
+    }
+    List<org.gerritproxy.routing.Cidr> proxyFrom = all(SSHD_PROXY_PROTOCOL_FROM);
     if (!valid
         || !allValid(
-            listen, peerKey, keyCacheTtl, maxLoginFailures, loginFailureWindow, loginBlock)
+            listen, peerKey, keyCacheTtl, maxLoginFailures, loginFailureWindow, loginBlock,
+            loginGrace, idle, keepAlive, proxyFrom)
+        || !setValid(knownHosts, SSHD_NODE_KNOWN_HOSTS)
         || proxy == null
         || accounts == null) {
       return null;
@@ -328,15 +374,54 @@ final class ConfigReader {
             proxy.name())
         .withKeyCacheTtl(keyCacheTtl)
         .withLoginThrottle(
-            new LoginThrottle.Settings(maxLoginFailures, loginFailureWindow, loginBlock));
+            new LoginThrottle.Settings(maxLoginFailures, loginFailureWindow, loginBlock))
+        .withTimeouts(loginGrace, idle, keepAlive)
+        .withAlgorithms(algorithms)
+        .withNodeKnownHosts(Optional.ofNullable(knownHosts))
+        .withProxyProtocolFrom(proxyFrom);
+  }
+
+  private static SshAlgorithms.Kind kindOf(ConfigSchema.Key<String> key) {
+    return key == SSHD_KEX ? SshAlgorithms.Kind.KEX
+        : key == SSHD_CIPHER ? SshAlgorithms.Kind.CIPHER
+        : key == SSHD_MAC ? SshAlgorithms.Kind.MAC
+        : SshAlgorithms.Kind.HOST_KEY_ALGORITHM;
+  }
+
+  /**
+   * Every value of a repeatable {@code [section]} key, parsed, in file order; null when any is
+   * wrong (each is reported).
+   */
+  private <T> List<T> all(ConfigSchema.Key<T> key) {
+    List<T> out = new ArrayList<>();
+    boolean valid = true;
+    for (Value v : main.values(key.section(), null, key.name())) {
+      if (v.bare() || v.text().isBlank()) {
+        problem(v, "[" + key.section() + "] " + key.name() + " is empty: give it a value, or"
+            + " remove the line.");
+        valid = false;
+        continue;
+      }
+      T parsed = parse(v, "[" + key.section() + "] " + key.name(), key.type());
+      if (parsed == null) {
+        valid = false;
+      } else {
+        out.add(parsed);
+      }
+    }
+    return valid ? out : null;
   }
 
   private Admin admin() {
     Endpoint listen = field(ADMIN_LISTEN);
     Secret token = field(ADMIN_TOKEN);
+    boolean tlsValid = bothOrNeither(ADMIN_SSL_CERTIFICATE, ADMIN_SSL_KEY);
+    Path certPath = field(ADMIN_SSL_CERTIFICATE);
+    Path keyPath = field(ADMIN_SSL_KEY);
     if (listen == null || (token == null && isSet(ADMIN_TOKEN))) {
       return null;
     }
+    boolean valid = tlsValid;
     if (token == null && !listen.isLoopback()) {
       problem(
           "admin",
@@ -347,9 +432,50 @@ final class ConfigReader {
               + " is reachable from other hosts, so the admin"
               + " server needs a token: set [admin] token (best in secure.config), or listen on"
               + " 127.0.0.1.");
+      valid = false;
+    }
+    // Refused rather than warned about: off loopback the token would cross the network in clear
+    // at every request, and anyone on the path could then reload or read the proxy's state.
+    if (!listen.isLoopback() && !isSet(ADMIN_SSL_CERTIFICATE) && !isSet(ADMIN_SSL_KEY)) {
+      problem(
+          "admin",
+          null,
+          "listenAddress",
+          "[admin] listenAddress = "
+              + listen
+              + " is reachable from other hosts, so the admin token would travel in clear: set"
+              + " [admin] sslCertificate and sslKey (PEM files) to serve the admin pages over"
+              + " HTTPS, or listen on 127.0.0.1.");
+      valid = false;
+    }
+    Duration historyInterval = field(ADMIN_HISTORY_INTERVAL);
+    if (!valid || historyInterval == null
+        || (isSet(ADMIN_SSL_CERTIFICATE) && (certPath == null || keyPath == null))) {
       return null;
     }
-    return new Admin(listen, Optional.ofNullable(token));
+    return new Admin(listen, Optional.ofNullable(token), historyInterval,
+        Optional.ofNullable(certPath), Optional.ofNullable(keyPath));
+  }
+
+  /**
+   * A listener's {@code sslCertificate} and {@code sslKey}: both set (HTTPS) or neither (HTTP);
+   * one alone is a problem on its line.
+   */
+  private boolean bothOrNeither(Key<Path> certificate, Key<Path> key) {
+    Optional<Value> cert = value(certificate, null);
+    Optional<Value> k = value(key, null);
+    if (cert.isPresent() == k.isPresent()) {
+      return true;
+    }
+    problem(
+        cert.orElseGet(k::get),
+        "[" + certificate.section() + "] "
+            + (cert.isPresent()
+                ? "sslCertificate is set without sslKey"
+                : "sslKey is set without sslCertificate")
+            + ": HTTPS needs both PEM files, the certificate chain and its private key; HTTP"
+            + " neither.");
+    return false;
   }
 
   private Accounts accounts() {
@@ -443,6 +569,111 @@ final class ConfigReader {
     WritesMode writes = field(ROUTING_WRITES);
     Duration ryw = field(ROUTING_READ_YOUR_WRITES);
     return allValid(writes, ryw) ? new RoutingSettings(writes, ryw) : null;
+  }
+
+  private ClusterSettings cluster(Accounts accounts) {
+    StorageMode storage = field(CLUSTER_STORAGE);
+    Duration maxLag = field(CLUSTER_MAX_REPLICATION_LAG);
+    if (!allValid(storage, maxLag)) {
+      return null;
+    }
+    if (storage == StorageMode.REPLICATED && accounts != null && accounts.user().isEmpty()) {
+      // Without it the proxy learns no update made elsewhere than through itself (submits, REST).
+      problem("cluster", null, "storage",
+          "[cluster] storage = replicated needs [accounts] user and password: the Gerrit account"
+              + " that streams the master's ref-updated events and reads the nodes' refs.");
+      return null;
+    }
+    return new ClusterSettings(storage, maxLag);
+  }
+
+  private FetchLimits fetch(Accounts accounts) {
+    Integer perNode = field(FETCH_MAX_PER_NODE);
+    Integer perNodeBatch = field(FETCH_MAX_BATCH_PER_NODE);
+    Integer perAccount = field(FETCH_MAX_PER_ACCOUNT);
+    Integer maxQueued = field(FETCH_MAX_QUEUED);
+    Duration timeout = field(FETCH_QUEUE_TIMEOUT);
+    java.util.regex.Pattern userAgent = field(FETCH_BATCH_USER_AGENT);
+    Set<String> batch = new LinkedHashSet<>();
+    boolean valid = allValid(perNode, perNodeBatch, perAccount, maxQueued, timeout)
+        && setValid(userAgent, FETCH_BATCH_USER_AGENT);
+    // A batch limit at or above the node limit leaves people nothing: say so rather than accept
+    // a setting that does not do what it is for.
+    if (valid && perNode > 0 && perNodeBatch >= perNode) {
+      problem("fetch", null, FETCH_MAX_BATCH_PER_NODE.name(), "[fetch] maxBatchPerNode ("
+          + perNodeBatch + ") must be below maxPerNode (" + perNode + "), so that some of a"
+          + " node's slots stay free for people: lower it, or set it to 0 to let batch work take"
+          + " every slot.");
+      valid = false;
+    }
+    for (Value v : main.values("fetch", null, FETCH_BATCH_ACCOUNT.name())) {
+      if (v.bare() || v.text().isBlank()) {
+        problem(v, "[fetch] batchAccount is empty: write batchAccount = USER (a Gerrit user name),"
+            + " or remove the line.");
+        valid = false;
+      } else {
+        batch.add(v.text().strip());
+      }
+    }
+    Set<String> groups = new LinkedHashSet<>();
+    for (Value v : main.values("fetch", null, FETCH_BATCH_GROUP.name())) {
+      if (v.bare() || v.text().isBlank()) {
+        problem(v, "[fetch] batchGroup is empty: write batchGroup = GROUP (a Gerrit group's name"
+            + " or UUID), or remove the line.");
+        valid = false;
+      } else {
+        groups.add(v.text().strip());
+      }
+    }
+    if (!groups.isEmpty() && accounts != null
+        && (accounts.user().isEmpty() || accounts.password().isEmpty())) {
+      problem("fetch", null, FETCH_BATCH_GROUP.name(),
+          "[fetch] batchGroup needs [accounts] user and password: the Gerrit account that reads"
+              + " the group's members. Set them, or name the accounts with batchAccount.");
+      valid = false;
+    }
+    return valid
+        ? new FetchLimits(perNode, perAccount, maxQueued, timeout, batch,
+            java.util.Optional.ofNullable(userAgent), groups, perNodeBatch)
+        : null;
+  }
+
+  private PackCacheSettings packCache() {
+    java.nio.file.Path directory = field(PACK_CACHE_DIRECTORY);
+    Long maxSize = field(PACK_CACHE_MAX_SIZE);
+    List<String> patterns = new ArrayList<>();
+    boolean valid = allValid(maxSize) && setValid(directory, PACK_CACHE_DIRECTORY);
+    for (Value v : main.values("packCache", null, PACK_CACHE_PROJECT.name())) {
+      if (v.bare() || v.text().isBlank()) {
+        problem(v, "[packCache] project is empty: write project = NAME (or ci/*, or ^regex),"
+            + " or remove the line.");
+        valid = false;
+        continue;
+      }
+      try {
+        patterns.add(PACK_CACHE_PROJECT.type().read(v.text(), this.directory));
+      } catch (IllegalArgumentException e) {
+        problem(v, "[packCache] project: " + e.getMessage() + ".");
+        valid = false;
+      }
+    }
+    if (!valid) {
+      return null;
+    }
+    // Half a section is a mistake, not a wish: say which half is missing.
+    if (directory != null && patterns.isEmpty()) {
+      problem("packCache", null, "directory", "[packCache] directory is set but no project is:"
+          + " add project = NAME (or a prefix like ci/*, or ^regex) for each project to cache,"
+          + " or remove the directory to turn the cache off.");
+      return null;
+    }
+    if (directory == null && !patterns.isEmpty()) {
+      problem("packCache", null, "project", "[packCache] project is set but no directory is:"
+          + " add directory = PATH (where the cache may write), or remove the projects.");
+      return null;
+    }
+    return new PackCacheSettings(java.util.Optional.ofNullable(directory), maxSize,
+        new ProjectPatterns(patterns));
   }
 
   private Election election(List<Node> validNodes) {

@@ -14,9 +14,11 @@ import org.gerritproxy.http.HttpFrontendSettings;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.ElectionMode;
 import org.gerritproxy.routing.Node;
+import org.gerritproxy.routing.StorageMode;
 import org.gerritproxy.routing.Typos;
 import org.gerritproxy.routing.WritesMode;
 import org.gerritproxy.ssh.LoginThrottle;
+import org.gerritproxy.ssh.SshAlgorithms;
 import org.gerritproxy.ssh.SshFrontendSettings;
 
 /**
@@ -171,6 +173,11 @@ final class ConfigSchema {
       key("httpd", "sslKey", ValueType.EXISTING_FILE)
           .doc("PEM private key (PKCS#8) of `httpd.sslCertificate`")
           .inOptional(c -> c.httpd().sslKey());
+  static final Key<Boolean> HTTPD_HTTP2 =
+      key("httpd", "http2", ValueType.BOOLEAN)
+          .byDefault(String.valueOf(HttpFrontendSettings.DEFAULT_HTTP2))
+          .doc("with TLS, offer HTTP/2 to clients that ask for it by ALPN; nodes stay on HTTP/1.1")
+          .in(c -> c.httpd().http2());
   static final Key<Integer> HTTPD_MAX_HEADER_SIZE =
       key("httpd", "maxHeaderSize", ValueType.HEADER_SIZE)
           .byDefault(HttpFrontendSettings.DEFAULT_MAX_HEADER_SIZE, i -> Sizes.format(i))
@@ -197,6 +204,14 @@ final class ConfigSchema {
           .allowingEmpty()
           .doc("response header naming the node that served it; empty = none")
           .in(c -> c.httpd().nodeHeader().orElse(""));
+
+  static final Key<org.gerritproxy.routing.Cidr> HTTPD_PROXY_PROTOCOL_FROM =
+      key("httpd", "proxyProtocolFrom", ValueType.CIDR)
+          .repeating()
+          .doc("repeatable; sources (an L4 load balancer) whose connections must start with a"
+              + " PROXY protocol v1 or v2 header naming the real client (before TLS); a header from"
+              + " any other source is refused (see [security.md](security.md))")
+          .inList(c -> c.httpd().proxyProtocolFrom());
 
   // -------------------------------------------------------------------------------------- [sshd]
 
@@ -242,6 +257,66 @@ final class ConfigSchema {
           .doc("how long an address that reached `sshd.maxLoginFailures` is refused")
           .in(c -> c.sshd().loginThrottle().block());
 
+  static final Key<Duration> SSHD_LOGIN_GRACE_TIME =
+      key("sshd", "loginGraceTime", ValueType.POSITIVE_DURATION)
+          .byDefault(d(SshFrontendSettings.DEFAULT_LOGIN_GRACE_TIME))
+          .doc("how long a client may take from connecting to having logged in (OpenSSH's"
+              + " `LoginGraceTime`); also how long the proxy's own login to a node may take once"
+              + " the node accepted its connection")
+          .in(c -> c.sshd().loginGraceTime());
+  static final Key<Duration> SSHD_IDLE_TIMEOUT =
+      key("sshd", "idleTimeout", ValueType.DURATION)
+          .byDefault(d(SshFrontendSettings.DEFAULT_IDLE_TIMEOUT))
+          .doc("how long a connection may carry nothing before it is closed; answers to the"
+              + " keep-alives count, so a quiet live `stream-events` stays; `0` = never")
+          .in(c -> c.sshd().idleTimeout());
+  static final Key<Duration> SSHD_KEEP_ALIVE_INTERVAL =
+      key("sshd", "keepAliveInterval", ValueType.DURATION)
+          .byDefault(d(SshFrontendSettings.DEFAULT_KEEP_ALIVE))
+          .doc("how often a quiet client (and each node session) is sent a keep-alive that needs"
+              + " an answer; shorter than `sshd.idleTimeout`; `0` = none")
+          .in(c -> c.sshd().keepAlive());
+  static final Key<String> SSHD_KEX =
+      key("sshd", "kex", ValueType.sshAlgorithm(SshAlgorithms.Kind.KEX))
+          .shownDefault("no NIST, no SHA-1")
+          .repeating()
+          .doc("repeatable; the key exchanges offered, in order (as Gerrit's `sshd.kex`): names"
+              + " replace the default list, `+NAME` adds to it, `-NAME` removes from it (see"
+              + " [ssh.md](ssh.md))")
+          .inList(c -> c.sshd().algorithms().kex());
+  static final Key<String> SSHD_CIPHER =
+      key("sshd", "cipher", ValueType.sshAlgorithm(SshAlgorithms.Kind.CIPHER))
+          .shownDefault("AES-GCM, AES-CTR")
+          .repeating()
+          .doc("repeatable; the ciphers offered, the same way")
+          .inList(c -> c.sshd().algorithms().ciphers());
+  static final Key<String> SSHD_MAC =
+      key("sshd", "mac", ValueType.sshAlgorithm(SshAlgorithms.Kind.MAC))
+          .shownDefault("SHA-2 `-etm` only")
+          .repeating()
+          .doc("repeatable; the MACs offered, the same way")
+          .inList(c -> c.sshd().algorithms().macs());
+  static final Key<String> SSHD_HOST_KEY_ALGORITHM =
+      key("sshd", "hostKeyAlgorithm", ValueType.sshAlgorithm(SshAlgorithms.Kind.HOST_KEY_ALGORITHM))
+          .shownDefault("no SHA-1")
+          .repeating()
+          .doc("repeatable; the host key (signature) algorithms offered, the same way; only those"
+              + " of the `sshd.hostKey` types are shown to clients")
+          .inList(c -> c.sshd().algorithms().hostKeyAlgorithms());
+  static final Key<java.nio.file.Path> SSHD_NODE_KNOWN_HOSTS =
+      key("sshd", "nodeKnownHosts", ValueType.EXISTING_FILE)
+          .doc("the nodes' pinned SSH host keys, an OpenSSH known_hosts file (`ssh-keyscan -p 29418"
+              + " HOST` writes its lines); a node whose key is not there is refused; unset: any key"
+              + " is taken (a warning is logged)")
+          .inOptional(c -> c.sshd().nodeKnownHosts());
+  static final Key<org.gerritproxy.routing.Cidr> SSHD_PROXY_PROTOCOL_FROM =
+      key("sshd", "proxyProtocolFrom", ValueType.CIDR)
+          .repeating()
+          .doc("repeatable; sources (an L4 load balancer) whose connections must start with a"
+              + " PROXY protocol v1 or v2 header naming the real client; a header from any other"
+              + " source is refused (see [security.md](security.md))")
+          .inList(c -> c.sshd().proxyProtocolFrom());
+
   // ------------------------------------------------------------------------- [admin] [accounts]
 
   static final Key<org.gerritproxy.routing.Endpoint> ADMIN_LISTEN =
@@ -254,6 +329,21 @@ final class ConfigSchema {
           .doc("required when the admin address is not loopback; sent as `Authorization: Bearer"
               + " TOKEN`")
           .inOptional(c -> c.admin().token());
+  static final Key<java.nio.file.Path> ADMIN_SSL_CERTIFICATE =
+      key("admin", "sslCertificate", ValueType.EXISTING_FILE)
+          .doc("PEM certificate chain; with `admin.sslKey` the admin listener is HTTPS. Required"
+              + " when the admin address is not loopback, so the token never travels in clear")
+          .inOptional(c -> c.admin().sslCertificate());
+  static final Key<java.nio.file.Path> ADMIN_SSL_KEY =
+      key("admin", "sslKey", ValueType.EXISTING_FILE)
+          .doc("PEM private key (PKCS#8) of `admin.sslCertificate`")
+          .inOptional(c -> c.admin().sslKey());
+  static final Key<Duration> ADMIN_HISTORY_INTERVAL =
+      key("admin", "historyInterval", ValueType.SAMPLE_INTERVAL)
+          .byDefault(d(ProxyConfig.Admin.DEFAULT_HISTORY_INTERVAL))
+          .doc("how often the dashboard's pictures take a sample of each node; 90 are kept, so"
+              + " 10s shows the last 15 minutes")
+          .in(c -> c.admin().historyInterval());
   static final Key<String> ACCOUNTS_USER =
       key("accounts", "user", ValueType.TEXT)
           .doc("a Gerrit administrator whose `GET /a/accounts/USER/sshkeys` tells the SSH frontend"
@@ -307,6 +397,76 @@ final class ConfigSchema {
               + " HTTP and SSH alike (see [routing.md](routing.md)); each write starts it again; `0` turns"
               + " it off")
           .in(c -> c.routing().readYourWrites());
+
+  // ------------------------------------------------------------------------------------- [fetch]
+
+  static final Key<Integer> FETCH_MAX_PER_NODE =
+      key("fetch", "maxPerNode", ValueType.COUNT_OR_OFF)
+          .byDefault("0")
+          .doc("`git-upload-pack`s (HTTP and SSH) running at once on one Gerrit node; more wait in"
+              + " a queue fair across accounts (see [fair-shares.md](fair-shares.md)); `0`: no limit")
+          .in(c -> c.fetch().maxPerNode());
+  static final Key<Integer> FETCH_MAX_BATCH_PER_NODE =
+      key("fetch", "maxBatchPerNode", ValueType.COUNT_OR_OFF)
+          .byDefault("0")
+          .doc("batch `git-upload-pack`s running at once on one Gerrit node; below `maxPerNode`, the"
+              + " rest of the node's slots, and its CPU, stay free for interactive fetches, which"
+              + " then never wait for a robot's fetch to end; `0`: only `maxPerNode` limits batch")
+          .in(c -> c.fetch().maxBatchPerNode());
+  static final Key<Integer> FETCH_MAX_PER_ACCOUNT =
+      key("fetch", "maxPerAccount", ValueType.COUNT_OR_OFF)
+          .byDefault("0")
+          .doc("`git-upload-pack`s of one account running at once, over all nodes; an anonymous"
+              + " fetch counts for its client address; `0`: no limit")
+          .in(c -> c.fetch().maxPerAccount());
+  static final Key<Integer> FETCH_MAX_QUEUED =
+      key("fetch", "maxQueued", ValueType.COUNT)
+          .byDefault("1000")
+          .doc("fetches waiting at once, over all accounts; a fetch beyond it is refused at once")
+          .in(c -> c.fetch().maxQueued());
+  static final Key<Duration> FETCH_QUEUE_TIMEOUT =
+      key("fetch", "queueTimeout", ValueType.POSITIVE_DURATION)
+          .byDefault("5m")
+          .doc("the longest a fetch waits for a slot; then git shows an error saying so")
+          .in(c -> c.fetch().queueTimeout());
+  static final Key<String> FETCH_BATCH_ACCOUNT =
+      key("fetch", "batchAccount", ValueType.TEXT)
+          .repeating()
+          .doc("repeatable; a Gerrit user name (compared without case) whose fetches are batch"
+              + " work, like Gerrit's Non-Interactive Users: they wait behind every interactive one")
+          .inList(c -> c.fetch().batchAccounts().stream().sorted().toList());
+  static final Key<String> FETCH_BATCH_GROUP =
+      key("fetch", "batchGroup", ValueType.TEXT)
+          .repeating()
+          .doc("repeatable; a Gerrit group (its name or UUID), e.g. `Non-Interactive Users`, whose"
+              + " members' fetches are batch work; the proxy reads the members from the master as"
+              + " `[accounts] user` every minute and at each reload")
+          .inList(c -> c.fetch().batchGroups().stream().sorted().toList());
+  static final Key<java.util.regex.Pattern> FETCH_BATCH_USER_AGENT =
+      key("fetch", "batchUserAgent", ValueType.REGEX)
+          .doc("a regular expression; a fetch whose HTTP `User-Agent` or SSH client version"
+              + " contains a match is batch work, e.g. `^JGit/` (Java CI clients)")
+          .inOptional(c -> c.fetch().batchUserAgent());
+
+  // ------------------------------------------------------------------------------- [packCache]
+
+  static final Key<java.nio.file.Path> PACK_CACHE_DIRECTORY =
+      key("packCache", "directory", ValueType.PATH)
+          .doc("where the pack cache keeps git fetch answers (see [pack-cache.md](pack-cache.md));"
+              + " created when missing; unset: no cache. Disposable: deleting it loses nothing")
+          .inOptional(c -> c.packCache().directory());
+  static final Key<Long> PACK_CACHE_MAX_SIZE =
+      key("packCache", "maxSize", ValueType.STORAGE_SIZE)
+          .byDefault(org.gerritproxy.routing.packcache.PackCacheSettings.DEFAULT_MAX_SIZE,
+              Sizes::format)
+          .doc("the most bytes of answers kept; beyond it the least used go first")
+          .in(c -> c.packCache().maxSize());
+  static final Key<String> PACK_CACHE_PROJECT =
+      key("packCache", "project", ValueType.PROJECT_PATTERN)
+          .repeating()
+          .doc("repeatable; a project whose protocol v2 HTTP fetches may be answered from the cache:"
+              + " a name, a prefix like `ci/*`, or a `^regex`; none: no cache")
+          .inList(c -> c.packCache().projects().patterns());
 
   // ---------------------------------------------------------------------------------- [election]
 
@@ -377,6 +537,22 @@ final class ConfigSchema {
           .doc("the path probed (Gerrit's healthcheck plugin: `/config/server/healthcheck~status`)")
           .in(c -> c.health().path());
 
+  // ----------------------------------------------------------------------------------- [cluster]
+
+  static final Key<StorageMode> CLUSTER_STORAGE =
+      key("cluster", "storage", ValueType.oneOf(StorageMode.class))
+          .byDefault("shared")
+          .doc("`shared`: the nodes share one set of repositories; `replicated`: each node has its"
+              + " own and replication copies the master's updates, so a read goes only to a node"
+              + " that has the project's latest update (see [replication.md](replication.md))")
+          .in(c -> c.routingTable().cluster().storage());
+  static final Key<Duration> CLUSTER_MAX_REPLICATION_LAG =
+      key("cluster", "maxReplicationLag", ValueType.POSITIVE_DURATION)
+          .byDefault("30s")
+          .doc("`replicated`: a node that has lacked an update of the master's for longer than this"
+              + " takes no reads until it has caught up")
+          .in(c -> c.routingTable().cluster().maxReplicationLag());
+
   // ---------------------------------------------------------------------------------- [backdoor]
 
   static final Key<BackdoorType> BACKDOOR_TYPE =
@@ -417,11 +593,13 @@ final class ConfigSchema {
           HTTPD_LISTEN,
           HTTPD_SSL_CERTIFICATE,
           HTTPD_SSL_KEY,
+          HTTPD_HTTP2,
           HTTPD_MAX_HEADER_SIZE,
           HTTPD_HEADER_TIMEOUT,
           HTTPD_IDLE_TIMEOUT,
           HTTPD_CONNECT_TIMEOUT,
           HTTPD_NODE_HEADER,
+          HTTPD_PROXY_PROTOCOL_FROM,
           SSHD_LISTEN,
           SSHD_HOST_KEY,
           SSHD_PEER_KEY,
@@ -429,8 +607,20 @@ final class ConfigSchema {
           SSHD_MAX_LOGIN_FAILURES,
           SSHD_LOGIN_FAILURE_WINDOW,
           SSHD_LOGIN_BLOCK,
+          SSHD_LOGIN_GRACE_TIME,
+          SSHD_IDLE_TIMEOUT,
+          SSHD_KEEP_ALIVE_INTERVAL,
+          SSHD_KEX,
+          SSHD_CIPHER,
+          SSHD_MAC,
+          SSHD_HOST_KEY_ALGORITHM,
+          SSHD_NODE_KNOWN_HOSTS,
+          SSHD_PROXY_PROTOCOL_FROM,
           ADMIN_LISTEN,
           ADMIN_TOKEN,
+          ADMIN_SSL_CERTIFICATE,
+          ADMIN_SSL_KEY,
+          ADMIN_HISTORY_INTERVAL,
           ACCOUNTS_USER,
           ACCOUNTS_PASSWORD,
           NODE_HTTP,
@@ -440,6 +630,17 @@ final class ConfigSchema {
           NODE_STATE,
           ROUTING_WRITES,
           ROUTING_READ_YOUR_WRITES,
+          FETCH_MAX_PER_NODE,
+          FETCH_MAX_BATCH_PER_NODE,
+          FETCH_MAX_PER_ACCOUNT,
+          FETCH_MAX_QUEUED,
+          FETCH_QUEUE_TIMEOUT,
+          FETCH_BATCH_ACCOUNT,
+          FETCH_BATCH_USER_AGENT,
+          FETCH_BATCH_GROUP,
+          PACK_CACHE_DIRECTORY,
+          PACK_CACHE_MAX_SIZE,
+          PACK_CACHE_PROJECT,
           ELECTION_MODE,
           ELECTION_MASTER,
           ELECTION_FAILBACK,
@@ -452,6 +653,8 @@ final class ConfigSchema {
           HEALTH_RISE,
           HEALTH_TRAFFIC_FALL,
           HEALTH_PATH,
+          CLUSTER_STORAGE,
+          CLUSTER_MAX_REPLICATION_LAG,
           BACKDOOR_TYPE,
           BACKDOOR_URL,
           BACKDOOR_USER,

@@ -11,6 +11,8 @@ import org.gerritproxy.routing.ElectionSettings;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.RoutingSettings;
+import org.gerritproxy.routing.admission.FetchLimits;
+import org.gerritproxy.routing.packcache.PackCacheSettings;
 import org.gerritproxy.routing.RoutingTable;
 import org.gerritproxy.ssh.SshFrontendSettings;
 
@@ -27,13 +29,58 @@ public final class ProxyConfig {
   /** {@code [proxy]}. @param name this proxy's name in logs, events and {@code /health} */
   public record Proxy(String name, Duration shutdownTimeout) {}
 
-  /** {@code [admin]}. @param token required by the admin server when present */
-  public record Admin(Endpoint listenAddress, Optional<Secret> token) {}
+  /**
+   * {@code [admin]}.
+   *
+   * @param token required by the admin server when present
+   * @param sslCertificate PEM certificate chain; with {@code sslKey} the admin server is HTTPS
+   * @param sslKey PEM private key (PKCS#8) of {@code sslCertificate}
+   */
+  public record Admin(Endpoint listenAddress, Optional<Secret> token, Duration historyInterval,
+      Optional<Path> sslCertificate, Optional<Path> sslKey) {
+    public static final Duration DEFAULT_HISTORY_INTERVAL = Duration.ofSeconds(10);
+
+    public Admin {
+      Objects.requireNonNull(sslCertificate, "sslCertificate");
+      Objects.requireNonNull(sslKey, "sslKey");
+      if (sslCertificate.isPresent() != sslKey.isPresent()) {
+        throw new IllegalArgumentException(
+            "admin.sslCertificate and admin.sslKey go together: set both for HTTPS, or neither.");
+      }
+    }
+
+    public Admin(Endpoint listenAddress, Optional<Secret> token) {
+      this(listenAddress, token, DEFAULT_HISTORY_INTERVAL, Optional.empty(), Optional.empty());
+    }
+
+    /** Served over TLS. */
+    public boolean isHttps() {
+      return sslCertificate.isPresent();
+    }
+
+    /** These settings with {@code token} and {@code historyInterval} instead. */
+    public Admin with(Optional<Secret> token, Duration historyInterval) {
+      return new Admin(listenAddress, token, historyInterval, sslCertificate, sslKey);
+    }
+  }
 
   /**
    * {@code [accounts]}: the Gerrit account that may read users' SSH keys, and its HTTP password.
    */
-  public record Accounts(Optional<String> user, Optional<Secret> password) {}
+  public record Accounts(Optional<String> user, Optional<Secret> password) {
+    /**
+     * The {@code Authorization} header value with which the proxy reads Gerrit as this account
+     * (HTTP Basic); empty unless both the user and the password are set.
+     */
+    public Optional<String> basicAuthorization() {
+      if (user.isEmpty() || password.isEmpty()) {
+        return Optional.empty();
+      }
+      return Optional.of("Basic " + java.util.Base64.getEncoder().encodeToString(
+          (user.get() + ":" + password.get().reveal())
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+  }
 
   /**
    * {@code [election]}.
@@ -105,6 +152,8 @@ public final class ProxyConfig {
   private final Health health;
   private final Backdoor backdoor;
   private final RoutingTable routingTable;
+  private final FetchLimits fetch;
+  private final PackCacheSettings packCache;
 
   ProxyConfig(
       Path file,
@@ -118,7 +167,9 @@ public final class ProxyConfig {
       Election election,
       Health health,
       Backdoor backdoor,
-      RoutingTable routingTable) {
+      RoutingTable routingTable,
+      FetchLimits fetch,
+      PackCacheSettings packCache) {
     this.file = Objects.requireNonNull(file);
     this.sources = List.copyOf(sources);
     this.proxy = Objects.requireNonNull(proxy);
@@ -131,6 +182,8 @@ public final class ProxyConfig {
     this.health = Objects.requireNonNull(health);
     this.backdoor = Objects.requireNonNull(backdoor);
     this.routingTable = Objects.requireNonNull(routingTable);
+    this.fetch = Objects.requireNonNull(fetch);
+    this.packCache = Objects.requireNonNull(packCache);
   }
 
   /**
@@ -141,7 +194,7 @@ public final class ProxyConfig {
   public ProxyConfig withListeners(HttpFrontendSettings httpd, SshFrontendSettings sshd, Admin admin) {
     return new ProxyConfig(
         file, sources, proxy, httpd, sshd, admin, accounts, routing, election, health, backdoor,
-        routingTable);
+        routingTable, fetch, packCache);
   }
 
   /** The proxy.config this was loaded from, as it was named to the loader. */
@@ -187,6 +240,16 @@ public final class ProxyConfig {
 
   public RoutingSettings routing() {
     return routing;
+  }
+
+  /** {@code [fetch]}: fair shares for {@code git-upload-pack}. */
+  public FetchLimits fetch() {
+    return fetch;
+  }
+
+  /** {@code [packCache]}: the cache of git fetch answers. */
+  public PackCacheSettings packCache() {
+    return packCache;
   }
 
   public Election election() {
@@ -279,7 +342,9 @@ public final class ProxyConfig {
         && election.equals(c.election)
         && health.equals(c.health)
         && backdoor.equals(c.backdoor)
-        && routingTable.equals(c.routingTable);
+        && routingTable.equals(c.routingTable)
+        && fetch.equals(c.fetch)
+        && packCache.equals(c.packCache);
   }
 
   @Override
@@ -296,7 +361,9 @@ public final class ProxyConfig {
         election,
         health,
         backdoor,
-        routingTable);
+        routingTable,
+        fetch,
+        packCache);
   }
 
   /** Every setting, secrets masked. */

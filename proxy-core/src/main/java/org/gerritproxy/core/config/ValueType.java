@@ -70,6 +70,20 @@ record ValueType<T>(String name, Reader<T> reader, Function<T, String> writer) {
           },
           Durations::format);
 
+  /** A sampling interval for the dashboard's pictures: 1 s to 1 min, so 90 samples span 90 s to 90 min. */
+  static final ValueType<Duration> SAMPLE_INTERVAL =
+      of(
+          "duration",
+          text -> {
+            Duration d = Durations.parse(text);
+            if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofMinutes(1)) > 0) {
+              throw new IllegalArgumentException(
+                  "must be between 1s and 1m: write it like 10s");
+            }
+            return d;
+          },
+          Durations::format);
+
   static final ValueType<Integer> HEADER_SIZE =
       of(
           "size",
@@ -82,6 +96,33 @@ record ValueType<T>(String name, Reader<T> reader, Function<T, String> writer) {
             return (int) size;
           },
           i -> Sizes.format(i));
+
+  /** A size of at least 1m, for what holds files (the pack cache). */
+  static final ValueType<Long> STORAGE_SIZE =
+      of(
+          "size",
+          text -> {
+            long size = Sizes.parse(text);
+            if (size < 1024 * 1024) {
+              throw new IllegalArgumentException(
+                  "'" + text + "' is below 1m: write a size like 20g");
+            }
+            return size;
+          },
+          Sizes::format);
+
+  /** A Gerrit-style project pattern: a name, a prefix ending in *, or ^regex. */
+  static final ValueType<String> PROJECT_PATTERN =
+      of(
+          "pattern",
+          text -> {
+            String p = text.strip();
+            org.gerritproxy.routing.packcache.ProjectPatterns.problem(p).ifPresent(m -> {
+              throw new IllegalArgumentException(m);
+            });
+            return p;
+          },
+          s -> s);
 
   static final ValueType<Integer> INTEGER =
       of("integer", ValueType::integer, i -> Integer.toString(i));
@@ -124,6 +165,20 @@ record ValueType<T>(String name, Reader<T> reader, Function<T, String> writer) {
             return n;
           },
           i -> Integer.toString(i));
+
+  /** A Java regular expression, checked when read so that a typo fails the load, not a fetch. */
+  static final ValueType<java.util.regex.Pattern> REGEX =
+      of(
+          "regex",
+          text -> {
+            try {
+              return java.util.regex.Pattern.compile(text.strip());
+            } catch (java.util.regex.PatternSyntaxException e) {
+              throw new IllegalArgumentException("'" + text.strip() + "' is not a regular"
+                  + " expression (" + e.getDescription() + " near index " + e.getIndex() + ")");
+            }
+          },
+          java.util.regex.Pattern::pattern);
 
   static final ValueType<Boolean> BOOLEAN = of("boolean", ValueType::bool, b -> b.toString());
 
@@ -183,6 +238,17 @@ record ValueType<T>(String name, Reader<T> reader, Function<T, String> writer) {
           s -> s);
 
   /** A path, relative ones read from the directory of proxy.config. */
+  /** An address block, {@code 10.0.0.0/8} or one address. */
+  static final ValueType<org.gerritproxy.routing.Cidr> CIDR =
+      of("address block", org.gerritproxy.routing.Cidr::parse,
+          org.gerritproxy.routing.Cidr::toString);
+
+  /** One name of an SSH algorithm list, maybe signed ({@code +NAME} adds, {@code -NAME} removes). */
+  static ValueType<String> sshAlgorithm(org.gerritproxy.ssh.SshAlgorithms.Kind kind) {
+    return of("algorithm", text -> org.gerritproxy.ssh.SshAlgorithms.checkName(kind, text),
+        s -> s);
+  }
+
   static final ValueType<Path> PATH = new ValueType<>("path", ValueType::path, Path::toString);
 
   static final ValueType<Path> EXISTING_FILE =

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -13,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 import org.gerritproxy.core.events.EventLog;
+import org.gerritproxy.core.peer.PeerSsh;
 import org.gerritproxy.routing.MasterHistory;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.WriteMaster;
@@ -25,7 +25,6 @@ import org.gerritproxy.routing.WriteMaster;
  * per new epoch, on the proxy that decided it.
  */
 public final class FailoverCommand implements AutoCloseable {
-  static final String PEER_USER = "Gerrit Code Review";
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final int MAX_OUTPUT = 2000;
 
@@ -44,7 +43,13 @@ public final class FailoverCommand implements AutoCloseable {
    *
    * @param asUser the Gerrit account the command runs as ({@code [accounts] user})
    */
-  public record Settings(String command, Path peerKey, Optional<String> asUser) {}
+  public record Settings(String command, Path peerKey, Optional<String> asUser,
+      Optional<Path> nodeKnownHosts) {
+    /** Settings for nodes whose host keys are not pinned. */
+    public Settings(String command, Path peerKey, Optional<String> asUser) {
+      this(command, peerKey, asUser, Optional.empty());
+    }
+  }
 
   public FailoverCommand(EventLog events) {
     this.events = events;
@@ -85,21 +90,8 @@ public final class FailoverCommand implements AutoCloseable {
 
   /** The {@code ssh} command line, one argument per element (no shell in between). */
   static List<String> commandLine(Node node, Settings settings) {
-    Path peerKey = settings.peerKey();
-    List<String> args = new ArrayList<>(List.of("ssh",
-        "-i", peerKey.toString(),
-        "-p", Integer.toString(node.ssh().port()),
-        "-l", PEER_USER,
-        "-o", "BatchMode=yes",
-        "-o", "IdentitiesOnly=yes",
-        // The nodes are the proxy's own backends, reached on addresses from its configuration.
-        "-o", "StrictHostKeyChecking=no",
-        "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "LogLevel=ERROR",
-        "-o", "ConnectTimeout=10",
-        node.ssh().host()));
-    args.add("suexec --as " + settings.asUser().orElseThrow() + " -- " + settings.command());
-    return args;
+    return new PeerSsh(settings.peerKey(), settings.nodeKnownHosts())
+        .commandLine(node, settings.asUser().orElseThrow(), settings.command());
   }
 
   private void run(Node node, long epoch, Settings settings) {

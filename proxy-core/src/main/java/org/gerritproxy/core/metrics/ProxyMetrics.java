@@ -16,8 +16,10 @@ import java.util.function.Supplier;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.core.health.ClusterView;
 import org.gerritproxy.core.health.NodeHealth;
+import org.gerritproxy.core.probe.FenceReading;
 import org.gerritproxy.routing.NodeState;
 import org.gerritproxy.routing.Router;
+import org.gerritproxy.routing.admission.FetchGate;
 import org.gerritproxy.routing.traffic.AccessRecord;
 
 /**
@@ -60,13 +62,64 @@ public final class ProxyMetrics {
       .help("Configuration reloads by result: ok (in force) or failed (the old one stayed).")
       .labelNames("result")
       .register(registry);
+  private final Counter packCacheRequests = Counter.builder()
+      .name("gerrit_proxy_pack_cache_requests_total")
+      .help("Protocol v2 HTTP fetches of cached projects by how they were answered: hit (from an"
+          + " entry), miss (fetched from a node into a new entry), coalesced (joined an identical"
+          + " fetch under way), passed (sent on to Gerrit: uncacheable, a want the user's ls-refs"
+          + " does not show, or the cache unavailable).")
+      .labelNames("result")
+      .register(registry);
+  private final Counter packCacheBytes = Counter.builder()
+      .name("gerrit_proxy_pack_cache_bytes_served_total")
+      .help("Response bytes sent from the pack cache, by result (hit, miss, coalesced).")
+      .labelNames("result")
+      .register(registry);
+  private final Counter packCachePassed = Counter.builder()
+      .name("gerrit_proxy_pack_cache_passed_total")
+      .help("Fetches of cached projects sent on to Gerrit, by reason: uncacheable, unreadable,"
+          + " too_large, refused, check_failed (the user's ls-refs failed), not_visible (a want"
+          + " is no tip the user sees), unavailable (the cache directory refuses writes).")
+      .labelNames("reason")
+      .register(registry);
+  private final Counter packCacheRefRequests = Counter.builder()
+      .name("gerrit_proxy_pack_cache_ref_requests_total")
+      .help("Protocol v2 capability advertisements and ls-refs of cached projects that were"
+          + " coalesced with identical ones (same credentials): led (went to the node for its"
+          + " round), shared (got the leader's answer, costing the node nothing), alone (the"
+          + " leader's answer could not be shared, so it went to the node itself).")
+      .labelNames("result")
+      .register(registry);
+  private volatile Supplier<java.util.Optional<org.gerritproxy.http.packcache.PackStore>>
+      packStore = java.util.Optional::empty;
   private final NodeTraffic traffic = new NodeTraffic(System::currentTimeMillis);
+  private final TrafficHistory history = new TrafficHistory();
   private volatile FrontendGauges frontends;
+  private volatile Supplier<Map<String, FenceReading>> fences = Map::of;
 
   /** @param cluster read at each scrape for node states, probe latency and the master */
   public ProxyMetrics(Supplier<ClusterView> cluster) {
     reloads.labelValues("ok");
     reloads.labelValues("failed");
+    for (String r : new String[] {"led", "shared", "alone"}) {
+      packCacheRefRequests.labelValues(r);
+    }
+    for (String r : new String[] {"hit", "miss", "coalesced", "passed"}) {
+      packCacheRequests.labelValues(r);
+      if (!r.equals("passed")) {
+        packCacheBytes.labelValues(r);
+      }
+    }
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_pack_cache_size_bytes")
+        .help("Bytes held in whole pack cache entries (0 when the cache is off).")
+        .callback(cb -> cb.call(packStore.get().map(s -> s.sizeBytes()).orElse(0L)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_pack_cache_entries")
+        .help("Whole pack cache entries (0 when the cache is off).")
+        .callback(cb -> cb.call(packStore.get().map(s -> s.entries()).orElse(0L)))
+        .register(registry);
     GaugeWithCallback.builder()
         .name("gerrit_proxy_open_connections")
         .help("Client connections open now, by frontend (http, ssh).")
@@ -146,6 +199,49 @@ public final class ProxyMetrics {
         })
         .register(registry);
     GaugeWithCallback.builder()
+        .name("gerrit_proxy_node_fence")
+        .help("1 for what each node's fence plugin last said (fenced: refuses writes; enforced:"
+            + " master of the epoch it enforces; unfenced: no plugin or no record; unknown), 0 for"
+            + " the others.")
+        .labelNames("node", "state")
+        .callback(cb -> {
+          Map<String, FenceReading> now = fences.get();
+          for (NodeHealth h : cluster.get().nodes()) {
+            FenceReading f = now.get(h.node().name());
+            for (FenceReading.State s : FenceReading.State.values()) {
+              boolean in = f == null ? s == FenceReading.State.UNKNOWN : f.state() == s;
+              cb.call(in ? 1 : 0, h.node().name(), s.label());
+            }
+          }
+        })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_node_fence_epoch")
+        .help("The epoch each node's fence plugin enforces; -1 when it enforces none.")
+        .labelNames("node")
+        .callback(cb -> {
+          Map<String, FenceReading> now = fences.get();
+          for (NodeHealth h : cluster.get().nodes()) {
+            FenceReading f = now.get(h.node().name());
+            cb.call(f == null ? -1 : f.epoch(), h.node().name());
+          }
+        })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_node_fence_repositories")
+        .help("1 when a node's repositories refuse ref updates too (FenceGitModule installed, so"
+            + " Gerrit's own background writes are fenced), 0 when only its doors are or it has"
+            + " no fence.")
+        .labelNames("node")
+        .callback(cb -> {
+          Map<String, FenceReading> now = fences.get();
+          for (NodeHealth h : cluster.get().nodes()) {
+            FenceReading f = now.get(h.node().name());
+            cb.call(f != null && f.repositories() ? 1 : 0, h.node().name());
+          }
+        })
+        .register(registry);
+    GaugeWithCallback.builder()
         .name("gerrit_proxy_master_epoch")
         .help("The fencing epoch of the current write-master decision.")
         .callback(cb -> cb.call(cluster.get().snapshot().master().epoch()))
@@ -158,6 +254,142 @@ public final class ProxyMetrics {
         .register(registry);
   }
 
+  /** Replicated storage: lag, pending projects, lagging nodes and reads held back, per node. */
+  public void watchReplication(org.gerritproxy.core.replication.ReplicatedStorage replication) {
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_replication_lag_seconds")
+        .help("Replicated storage: how long each node has lacked the oldest update of the"
+            + " master's it has not been seen to have; 0 when it has them all.")
+        .labelNames("node")
+        .callback(cb -> replication.lag().forEach((n, l) -> cb.call(l.lagSeconds(), n)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_replication_pending_projects")
+        .help("Replicated storage: projects with an update of the master's that each node lacks.")
+        .labelNames("node")
+        .callback(cb -> replication.lag().forEach((n, l) -> cb.call(l.pendingProjects(), n)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_replication_lagging")
+        .help("Replicated storage: 1 for a node behind by more than maxReplicationLag (it takes"
+            + " no reads), else 0.")
+        .labelNames("node")
+        .callback(cb -> replication.lag().forEach((n, l) -> cb.call(l.lagging() ? 1 : 0, n)))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("gerrit_proxy_reads_held_back_total")
+        .help("Replicated storage: reads sent to the master because the node they would have"
+            + " gone to lacked the project's latest update.")
+        .labelNames("node")
+        .callback(cb -> replication.lag().forEach((n, l) -> cb.call(l.readsHeldBack(), n)))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("gerrit_proxy_replica_checks_total")
+        .help("Replicated storage: ref advertisements read to tell whether a node has an update.")
+        .callback(cb -> cb.call(replication.checks()))
+        .register(registry);
+  }
+
+  /** One fetch of a cached project was sent on to Gerrit, for {@code reason}. */
+  public void packCacheRefRequest(String result) {
+    packCacheRefRequests.labelValues(result).inc();
+  }
+
+  public void packCachePassed(String reason) {
+    packCacheRequests.labelValues("passed").inc();
+    packCachePassed.labelValues(reason).inc();
+  }
+
+  /** One fetch of a cached project was answered ({@code result}: hit, miss, coalesced). */
+  public void packCacheAnswered(String result, long bytesServed) {
+    packCacheRequests.labelValues(result).inc();
+    if (bytesServed > 0) {
+      packCacheBytes.labelValues(result).inc(bytesServed);
+    }
+  }
+
+  /**
+   * The pack cache's entries, size and answers since start, read from the counters and gauges
+   * {@code /metrics} shows; empty when the cache is off.
+   */
+  public java.util.Optional<PackCacheStats> packCache() {
+    return packStore.get().map(store -> {
+      Map<String, Long> passedBy = new java.util.LinkedHashMap<>();
+      packCachePassed.collect().getDataPoints().stream()
+          .sorted(java.util.Comparator.comparingDouble(
+              (io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot d)
+                  -> d.getValue()).reversed())
+          .forEach(d -> passedBy.put(d.getLabels().get("reason"), (long) d.getValue()));
+      long served = 0;
+      for (String r : new String[] {"hit", "miss", "coalesced"}) {
+        served += (long) packCacheBytes.labelValues(r).get();
+      }
+      return new PackCacheStats(store.entries(), store.sizeBytes(), store.maxBytes(),
+          answered("hit"), answered("miss"), answered("coalesced"), answered("passed"), passedBy,
+          served);
+    });
+  }
+
+  private long answered(String result) {
+    return (long) packCacheRequests.labelValues(result).get();
+  }
+
+  /** Where the pack cache's size is read from at each scrape. */
+  public void watchPackCache(
+      Supplier<java.util.Optional<org.gerritproxy.http.packcache.PackStore>> store) {
+    packStore = store;
+  }
+
+  /** Where the fetch queue's gauges and top talkers are read from at each scrape. */
+  public void watch(FetchGate gate) {
+    GaugeWithCallback.builder()
+        .name("gerrit_proxy_fetches")
+        .help("git-upload-pack fetches now, by class (interactive, batch) and state (running,"
+            + " waiting for a slot).")
+        .labelNames("class", "state")
+        .callback(cb -> {
+          FetchGate.Stats s = gate.stats();
+          cb.call(s.runningInteractive(), "interactive", "running");
+          cb.call(s.runningBatch(), "batch", "running");
+          cb.call(s.waitingInteractive(), "interactive", "waiting");
+          cb.call(s.waitingBatch(), "batch", "waiting");
+        })
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("gerrit_proxy_fetch_admissions_total")
+        .help("git-upload-pack fetches by how they got their slot: at_once, after_wait,"
+            + " timed_out (waited queueTimeout), queue_full (refused at once).")
+        .labelNames("result")
+        .callback(cb -> {
+          FetchGate.Stats s = gate.stats();
+          cb.call(s.admittedAtOnce(), "at_once");
+          cb.call(s.admittedAfterWait(), "after_wait");
+          cb.call(s.timedOut(), "timed_out");
+          cb.call(s.refusedQueueFull(), "queue_full");
+        })
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("gerrit_proxy_fetch_wait_seconds_total")
+        .help("Time fetches that got a slot spent waiting for it.")
+        .callback(cb -> cb.call(gate.stats().waitedSeconds()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("gerrit_proxy_fetches_by_account_total")
+        .help("git-upload-pack fetches of the top " + FetchGate.TOP_TALKERS + " accounts"
+            + " (Space-Saving: bounded memory; a count may include fetches of accounts it"
+            + " replaced, never fewer than the account's own).")
+        .labelNames("account")
+        .callback(cb -> gate.stats().topAccounts().forEach(t -> cb.call(t.count(), t.key())))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("gerrit_proxy_fetches_by_user_agent_total")
+        .help("git-upload-pack fetches of the top " + FetchGate.TOP_TALKERS + " User-Agents"
+            + " (HTTP) and SSH client versions, counted like the accounts.")
+        .labelNames("user_agent")
+        .callback(cb -> gate.stats().topUserAgents().forEach(t -> cb.call(t.count(), t.key())))
+        .register(registry);
+  }
+
   /** Counts one finished HTTP exchange or SSH command. */
   public void request(AccessRecord<?> r) {
     String frontend = label(r.frontend());
@@ -167,7 +399,22 @@ public final class ProxyMetrics {
     bytes.labelValues(frontend, "in", node).inc(r.bytesIn());
     bytes.labelValues(frontend, "out", node).inc(r.bytesOut());
     latency.labelValues(frontend, cls, node).observe(r.duration().toNanos() / 1e9);
-    r.node().ifPresent(n -> traffic.record(n, r.bytesIn(), r.bytesOut()));
+    r.node().ifPresent(n -> {
+      traffic.record(n, r.bytesIn(), r.bytesOut());
+      history.record(n, r.duration().toNanos(), isError(r));
+    });
+  }
+
+  /**
+   * An error of the node's or the proxy's: failed on the node, refused, or answered 5xx. A client
+   * that went away, or a 4xx (the client's mistake), is not one.
+   */
+  static boolean isError(AccessRecord<?> r) {
+    return switch (r.outcome()) {
+      case BACKEND_FAILED, REFUSED -> true;
+      case COMPLETED -> r.frontend() == AccessRecord.Frontend.HTTP && r.status() >= 500;
+      case BAD_REQUEST, CLIENT_ABORTED -> false;
+    };
   }
 
   // Label values are the enum constants in lower case, made once rather than per request.
@@ -206,9 +453,19 @@ public final class ProxyMetrics {
     this.frontends = gauges;
   }
 
+  /** Where each node's fence reading is read from at each scrape. */
+  public void watchFences(Supplier<Map<String, FenceReading>> readings) {
+    this.fences = java.util.Objects.requireNonNull(readings);
+  }
+
   /** Traffic per node, for the dashboard. */
   public NodeTraffic traffic() {
     return traffic;
+  }
+
+  /** The last minutes per node, for the dashboard's pictures. */
+  public TrafficHistory history() {
+    return history;
   }
 
   /** Counts one cluster event (state change, election, reload). */

@@ -97,6 +97,24 @@ public record Reconfiguration(ProxyConfig running, ProxyConfig next) {
     return !running.admin().listenAddress().equals(next.admin().listenAddress());
   }
 
+  /** On the same address, the admin listener stays HTTPS with other certificate or key files. */
+  public boolean reloadsAdminCertificate() {
+    ProxyConfig.Admin was = running.admin();
+    ProxyConfig.Admin now = next.admin();
+    return !rebindsAdmin() && was.isHttps() && now.isHttps()
+        && !(was.sslCertificate().equals(now.sslCertificate())
+            && was.sslKey().equals(now.sslKey()));
+  }
+
+  /** What of {@code [admin]} waits for a restart, one sentence each. */
+  public List<String> adminWaitsForRestart() {
+    if (!rebindsAdmin() && running.admin().isHttps() != next.admin().isHttps()) {
+      return List.of("[admin] switched between HTTP and HTTPS on the same address; that takes"
+          + " effect after a restart of the proxy, or move it to another address");
+    }
+    return List.of();
+  }
+
   /** {@code [admin] token} changed: it applies at once, even where the listener cannot move. */
   public boolean changesAdminToken() {
     return !running.admin().token().equals(next.admin().token());
@@ -106,6 +124,7 @@ public record Reconfiguration(ProxyConfig running, ProxyConfig next) {
   public List<String> restartNeeded() {
     List<String> out = new ArrayList<>(httpWaitsForRestart());
     out.addAll(sshWaitsForRestart());
+    out.addAll(adminWaitsForRestart());
     return out;
   }
 
@@ -125,8 +144,8 @@ public record Reconfiguration(ProxyConfig running, ProxyConfig next) {
     List<String> out = new ArrayList<>();
     if (changesSshSettings()) {
       out.add(
-          "[sshd] host keys, peer key, key cache or login throttle, or [accounts],"
-              + " changed; they take effect after a restart of the proxy");
+          "[sshd] settings other than listenAddress (keys, algorithms, timeouts, throttle),"
+              + " or [accounts], changed; they take effect after a restart of the proxy");
     }
     return out;
   }
@@ -142,7 +161,9 @@ public record Reconfiguration(ProxyConfig running, ProxyConfig next) {
         h.idleTimeout(),
         h.nodeHeader(),
         h.connectTimeout(),
-        h.proxyName());
+        h.proxyName(),
+        h.proxyProtocolFrom(),
+        h.http2());
   }
 
   private static boolean sameTls(HttpFrontendSettings a, HttpFrontendSettings b) {
