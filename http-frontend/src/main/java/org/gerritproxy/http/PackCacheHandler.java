@@ -452,8 +452,11 @@ final class PackCacheHandler extends ChannelDuplexHandler {
         if (body.size() + b.readableBytes() > Coalescing.MAX_SHARED_ANSWER) {
           body = null; // too large to keep for others: this client still gets all of it
         } else {
-          body.write(ByteBufUtil.getBytes(b, b.readerIndex(), b.readableBytes(), false), 0,
-              b.readableBytes());
+          try {
+            b.getBytes(b.readerIndex(), body, b.readableBytes()); // one copy, straight in
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream never throws
+          }
         }
       }
       if (!(msg instanceof LastHttpContent)) {
