@@ -42,20 +42,6 @@ public record FetchLimits(int maxPerNode, int maxPerAccount, int maxQueued, Dura
     batchGroups = Set.copyOf(batchGroups);
   }
 
-  /** Limits without a batch limit of their own. */
-  public FetchLimits(int maxPerNode, int maxPerAccount, int maxQueued, Duration queueTimeout,
-      Set<String> batchAccounts, Optional<Pattern> batchUserAgent, Set<String> batchGroups) {
-    this(maxPerNode, maxPerAccount, maxQueued, queueTimeout, batchAccounts, batchUserAgent,
-        batchGroups, 0);
-  }
-
-  /** Limits without batch groups. */
-  public FetchLimits(int maxPerNode, int maxPerAccount, int maxQueued, Duration queueTimeout,
-      Set<String> batchAccounts, Optional<Pattern> batchUserAgent) {
-    this(maxPerNode, maxPerAccount, maxQueued, queueTimeout, batchAccounts, batchUserAgent,
-        Set.of(), 0);
-  }
-
   /** The same limits with {@code maxBatchPerNode} batch fetches at most on one node. */
   public FetchLimits withMaxBatchPerNode(int max) {
     return new FetchLimits(maxPerNode, maxPerAccount, maxQueued, queueTimeout, batchAccounts,

@@ -31,7 +31,7 @@ class AdmissionQueueTest {
 
   static FetchLimits limits(int perNode, int perAccount, int maxQueued) {
     return new FetchLimits(perNode, perAccount, maxQueued, Duration.ofMinutes(1), Set.of(),
-        Optional.empty());
+        Optional.empty(), Set.of(), 0);
   }
 
   /**
@@ -338,7 +338,7 @@ class AdmissionQueueTest {
   @Test
   void classifiesByAccountAndUserAgent() {
     FetchLimits l = new FetchLimits(1, 1, 9, Duration.ofSeconds(1), Set.of("CI-Bot"),
-        Optional.of(java.util.regex.Pattern.compile("^(JGit|git/.*jenkins)")));
+        Optional.of(java.util.regex.Pattern.compile("^(JGit|git/.*jenkins)")), Set.of(), 0);
     assertThat(l.classify(Optional.of("ci-bot"), Optional.empty())).isEqualTo(FetchClass.BATCH);
     assertThat(l.classify(Optional.of("alice"), Optional.of("JGit/6.9"))).isEqualTo(FetchClass.BATCH);
     assertThat(l.classify(Optional.of("alice"), Optional.of("git/2.43.0")))
@@ -346,7 +346,7 @@ class AdmissionQueueTest {
     assertThat(l.classify(Optional.empty(), Optional.empty())).isEqualTo(FetchClass.INTERACTIVE);
     // A member of a batch group, as last read from Gerrit, is batch; others are not.
     FetchLimits groups = new FetchLimits(1, 1, 9, Duration.ofSeconds(1), Set.of(),
-        Optional.empty(), Set.of("Non-Interactive Users"));
+        Optional.empty(), Set.of("Non-Interactive Users"), 0);
     assertThat(groups.classify(Optional.of("Jenkins"), Optional.empty(), Set.of("jenkins")))
         .isEqualTo(FetchClass.BATCH);
     assertThat(groups.classify(Optional.of("alice"), Optional.empty(), Set.of("jenkins")))

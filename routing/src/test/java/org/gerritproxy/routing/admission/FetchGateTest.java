@@ -22,7 +22,7 @@ class FetchGateTest {
 
   private static FetchLimits limits(int perNode, int perAccount) {
     return new FetchLimits(perNode, perAccount, 100, Duration.ofMinutes(1), Set.of("robot"),
-        Optional.of(Pattern.compile("JGit")));
+        Optional.of(Pattern.compile("JGit")), Set.of(), 0);
   }
 
   private final FetchGate gate = new FetchGate(limits(1, 0), System::nanoTime);
@@ -81,7 +81,7 @@ class FetchGateTest {
   @Test
   void aFullQueueRefusesAtOnce() {
     FetchGate small = new FetchGate(new FetchLimits(1, 0, 1, Duration.ofMinutes(1), Set.of(),
-        Optional.empty()), System::nanoTime);
+        Optional.empty(), Set.of(), 0), System::nanoTime);
     small.request("a", Optional.of("a"), Optional.empty(), "n1");
     assertThat(small.request("b", Optional.of("b"), Optional.empty(), "n1").refused()).isFalse();
     Admission third = small.request("c", Optional.of("c"), Optional.empty(), "n1");
@@ -94,7 +94,7 @@ class FetchGateTest {
   void manyThreadsNeverExceedTheLimitAndAllFinish() throws Exception {
     int fetches = 400;
     FetchGate g = new FetchGate(new FetchLimits(3, 2, fetches, Duration.ofMinutes(1), Set.of(),
-        Optional.empty()), System::nanoTime);
+        Optional.empty(), Set.of(), 0), System::nanoTime);
     AtomicInteger runningNow = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
     CountDownLatch finished = new CountDownLatch(fetches);
