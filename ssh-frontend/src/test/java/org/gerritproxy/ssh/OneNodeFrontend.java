@@ -1,6 +1,7 @@
 package org.gerritproxy.ssh;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -8,6 +9,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.HealthView;
@@ -17,16 +23,74 @@ import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.RoutingTable;
 import org.gerritproxy.routing.WriteMaster;
 
-/** The SSH frontend in front of one stand-in node, gerrit-1, the master; alice may log in. */
-final class OneNodeFrontend {
-  private OneNodeFrontend() {}
+/**
+ * A stand-in node, gerrit-1 and the master, running {@link SshRelayTest.FakeGerritCommand}s; the
+ * SSH frontend in front of it; and a client. Only {@link #alice}'s key logs in, as alice. Closing
+ * it stops all three.
+ */
+final class OneNodeFrontend implements AutoCloseable {
+  final KeyPair alice = HostileSshClientsTest.newKey();
+  private final Duration step;
+  private SshServer node;
+  private SshFrontend frontend;
+  private SshClient client;
+  private int port;
+
+  private OneNodeFrontend(Duration step) {
+    this.step = step;
+  }
 
   /**
-   * A frontend (not started yet) on a free loopback port, its host and peer keys in {@code dir},
-   * routing to the node's SSH port; only {@code alice}'s key logs in as alice.
+   * Starts the three on free loopback ports, the frontend's host and peer keys in {@code dir}.
+   * {@code nodeLogin} decides the proxy's peer logins on the node; each client step (connect,
+   * login) may take {@code step}.
    */
-  static SshFrontend create(Path dir, int nodeSshPort, KeyPair alice, Duration loginGrace,
-      Duration connectTimeout) throws Exception {
+  static OneNodeFrontend start(Path dir, PublickeyAuthenticator nodeLogin, Duration loginGrace,
+      Duration connectTimeout, Duration step) throws Exception {
+    OneNodeFrontend f = new OneNodeFrontend(step);
+    try {
+      f.node = SshServer.setUpDefaultServer();
+      f.node.setHost("127.0.0.1");
+      f.node.setPort(0);
+      f.node.setKeyPairProvider(KeyPairProvider.wrap(HostileSshClientsTest.newKey()));
+      f.node.setPublickeyAuthenticator(nodeLogin);
+      f.node.setCommandFactory((channel, command) -> new SshRelayTest.FakeGerritCommand(command));
+      f.node.start();
+      f.frontend = frontend(dir, f.node.getPort(), f.alice, loginGrace, connectTimeout);
+      f.port = f.frontend.start().getPort();
+      f.client = SshClient.setUpDefaultClient();
+      f.client.setServerKeyVerifier((s, a, k) -> true);
+      f.client.start();
+      return f;
+    } catch (Exception | Error e) {
+      f.close();
+      throw e;
+    }
+  }
+
+  /** A new connection to the frontend, logged in as alice. */
+  ClientSession login() throws IOException {
+    ClientSession s = client.connect("alice", "127.0.0.1", port).verify(step).getSession();
+    s.addPublicKeyIdentity(alice);
+    s.auth().verify(step);
+    return s;
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (client != null) {
+      client.stop();
+    }
+    if (frontend != null) {
+      frontend.close();
+    }
+    if (node != null) {
+      node.stop(true);
+    }
+  }
+
+  private static SshFrontend frontend(Path dir, int nodeSshPort, KeyPair alice,
+      Duration loginGrace, Duration connectTimeout) {
     Node gerrit1 = new Node("gerrit-1", URI.create("http://127.0.0.1:1"),
         new Endpoint("127.0.0.1", nodeSshPort), 100, 1, AdminState.ACTIVE);
     RoutingSnapshot snapshot = new RoutingSnapshot(

@@ -6,16 +6,12 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.server.SshServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,56 +30,32 @@ class SlowNodeLoginTest {
   private static final Duration STEP = Duration.ofSeconds(60);
 
   @TempDir static Path dir;
-  static final KeyPair alice = HostileSshClientsTest.newKey();
   /** How long the node takes to accept the proxy's peer login. */
   static final AtomicLong nodeLoginMillis = new AtomicLong();
-  static SshServer node;
-  static SshFrontend frontend;
-  static SshClient client;
-  static int port;
+  static OneNodeFrontend proxy;
 
   @BeforeAll
   static void start() throws Exception {
-    node = SshServer.setUpDefaultServer();
-    node.setHost("127.0.0.1");
-    node.setPort(0);
-    node.setKeyPairProvider(KeyPairProvider.wrap(HostileSshClientsTest.newKey()));
-    node.setPublickeyAuthenticator((user, key, session) -> {
+    proxy = OneNodeFrontend.start(dir, (user, key, session) -> {
       try {
         Thread.sleep(nodeLoginMillis.get()); // the busy node, not a wait of the test's
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
       return true;
-    });
-    node.setCommandFactory((channel, command) -> new SshRelayTest.FakeGerritCommand(command));
-    node.start();
-
-    frontend = OneNodeFrontend.create(dir, node.getPort(), alice, LOGIN_GRACE, CONNECT_TIMEOUT);
-    port = frontend.start().getPort();
-    client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier((s, a, k) -> true);
-    client.start();
+    }, LOGIN_GRACE, CONNECT_TIMEOUT, STEP);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (client != null) {
-      client.stop();
-    }
-    if (frontend != null) {
-      frontend.close();
-    }
-    if (node != null) {
-      node.stop(true);
+    if (proxy != null) {
+      proxy.close();
     }
   }
 
   /** Runs the node's echo command through the proxy on a new connection: exit, stdout, stderr. */
   private static String[] echo(byte[] input) throws Exception {
-    try (ClientSession s = client.connect("alice", "127.0.0.1", port).verify(STEP).getSession()) {
-      s.addPublicKeyIdentity(alice);
-      s.auth().verify(STEP);
+    try (ClientSession s = proxy.login()) {
       try (ChannelExec c = s.createExecChannel("git-upload-pack '/echo'")) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

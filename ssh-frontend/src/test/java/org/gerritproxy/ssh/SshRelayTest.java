@@ -9,24 +9,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.channel.StreamingChannel;
 import org.apache.sshd.common.io.IoReadFuture;
-import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
-import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.junit.jupiter.api.AfterAll;
@@ -47,49 +43,24 @@ class SshRelayTest {
   static final Duration STEP = Duration.ofSeconds(30);
 
   @TempDir static Path dir;
-  static final KeyPair alice = HostileSshClientsTest.newKey();
   static final AtomicLong nodeSent = new AtomicLong();
-  static SshServer node;
-  static SshFrontend frontend;
-  static SshClient client;
-  static int port;
+  static OneNodeFrontend proxy;
 
   @BeforeAll
   static void start() throws Exception {
-    node = SshServer.setUpDefaultServer();
-    node.setHost("127.0.0.1");
-    node.setPort(0);
-    node.setKeyPairProvider(KeyPairProvider.wrap(HostileSshClientsTest.newKey()));
-    node.setPublickeyAuthenticator((user, key, session) -> true);
-    node.setCommandFactory((channel, command) -> new FakeGerritCommand(command));
-    node.start();
-
-    frontend = OneNodeFrontend.create(dir, node.getPort(), alice, Duration.ofSeconds(30),
-        Duration.ofSeconds(10));
-    port = frontend.start().getPort();
-    client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier((s, a, k) -> true);
-    client.start();
+    proxy = OneNodeFrontend.start(dir, (user, key, session) -> true, Duration.ofSeconds(30),
+        Duration.ofSeconds(10), STEP);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (client != null) {
-      client.stop();
-    }
-    if (frontend != null) {
-      frontend.close();
-    }
-    if (node != null) {
-      node.stop(true);
+    if (proxy != null) {
+      proxy.close();
     }
   }
 
   ClientSession login() throws IOException {
-    ClientSession s = client.connect("alice", "127.0.0.1", port).verify(STEP).getSession();
-    s.addPublicKeyIdentity(alice);
-    s.auth().verify(STEP);
-    return s;
+    return proxy.login();
   }
 
   @Test
