@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # profile.sh NAME LABEL:PORT N: async-profiler (tools.profiler:async-profiler 4.1 from Maven
 # Central, unpacked into $W/ap) attached to the running proxy with jcmd JVMTI.agent_load, over N
-# SSH clones after 2 warm-up clones; writes $W/prof-NAME.collapsed (cats.py sums it up).
+# clones (SSH, or HTTP for LABEL+http) after 2 warm-up clones; writes $W/prof-NAME.collapsed (cats.py sums it up).
 set -eu
 . "$(dirname "$0")/env.sh"
 NAME=$1; l=${2%%:*}; p=${2##*:}; N=$3
-PID=$(cat "$W/proxy-$l.pid"); LIB=$W/ap/linux-x64/libasyncProfiler.so
+PID=$(cat "$W/proxy-${l%+*}.pid"); LIB=$W/ap/linux-x64/libasyncProfiler.so
 if [ ! -f "$LIB" ]; then
   mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:4.1:jar:linux-x64 -Dtransitive=false
   mkdir -p "$W/ap"
