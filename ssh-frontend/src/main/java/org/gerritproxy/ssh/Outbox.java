@@ -77,6 +77,12 @@ final class Outbox {
     return f;
   }
 
+  /** For a log line: what is still to go out. */
+  synchronized String describe() {
+    return queue.size() + " packets queued, " + (writing ? "a write under way" : "no write")
+        + (failed ? ", failed" : "");
+  }
+
   /** Writes queued packets for as long as each write completes at once; else resumes on its end. */
   private void pump() {
     while (true) {

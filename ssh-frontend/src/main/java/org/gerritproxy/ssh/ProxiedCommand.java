@@ -471,9 +471,9 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
    * Waits until what was queued for the client went out: as long as the client reads, or until
    * its channel goes away (then the writes fail and the wait ends).
    */
-  private static void awaitDrained(ChannelSession channel, Outbox... outboxes) {
-    CompletableFuture<Void> all = CompletableFuture.allOf(
-        Arrays.stream(outboxes).map(Outbox::drained).toArray(CompletableFuture[]::new));
+  private static void awaitDrained(ChannelSession channel, Outbox out, Outbox err) {
+    CompletableFuture<Void> all = CompletableFuture.allOf(out.drained(), err.drained());
+    long waited = 0;
     while (true) {
       try {
         all.get(MASTER_CHECK_MILLIS, TimeUnit.MILLISECONDS);
@@ -481,6 +481,16 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       } catch (TimeoutException e) {
         if (!channel.isOpen()) {
           return;
+        }
+        // A client that reads keeps this short. One 50-clone bench run saw a command wait here
+        // for good while its client had every byte and waited for the close: say what is left,
+        // once a minute, so that the next such wait can be read from the log.
+        waited += MASTER_CHECK_MILLIS;
+        if (waited % 60_000 == 0) {
+          log.warn("{}: the node's output ended {} s ago and the client has not taken the rest:"
+              + " stdout {}, stderr {}; the client's window {} bytes", channel,
+              waited / 1000, out.describe(), err.describe(),
+              channel.getRemoteWindow().getSize());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
