@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # profile.sh NAME LABEL:PORT N: async-profiler (tools.profiler:async-profiler 4.1 from Maven
 # Central, unpacked into $W/ap) attached to the running proxy with jcmd JVMTI.agent_load, over N
-# clones (SSH, or HTTP for LABEL+http) after 2 warm-up clones; writes $W/prof-NAME.collapsed (cats.py sums it up).
+# clones (SSH, or HTTP for LABEL+http) after 2 warm-up clones; writes $W/prof-NAME.collapsed (cats.py sums it up; cats.py --http for an HTTP profile).
 set -eu
 . "$(dirname "$0")/env.sh"
 NAME=$1; l=${2%%:*}; p=${2##*:}; N=$3
