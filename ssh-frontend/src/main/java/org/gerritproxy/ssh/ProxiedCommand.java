@@ -482,9 +482,9 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
         if (!channel.isOpen()) {
           return;
         }
-        // A client that reads keeps this short. One 50-clone bench run saw a command wait here
-        // for good while its client had every byte and waited for the close: say what is left,
-        // once a minute, so that the next such wait can be read from the log.
+        // A client that reads keeps this short. A command once waited here for good, its
+        // stderr stuck behind a full window that MINA never resumed (ClientChannelSession): say
+        // what is left, once a minute, so that any such wait can be read from the log.
         waited += MASTER_CHECK_MILLIS;
         if (waited % 60_000 == 0) {
           log.warn("{}: the node's output ended {} s ago and the client has not taken the rest:"

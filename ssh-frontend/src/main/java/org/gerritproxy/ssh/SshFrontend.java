@@ -25,6 +25,7 @@ import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.mac.BuiltinMacs;
 import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.server.ServerBuilder;
+import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.io.IoAcceptor;
@@ -316,6 +317,9 @@ public final class SshFrontend implements AutoCloseable {
     server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     server.setAgentFactory(null);
     server.setShellFactory(channel -> new RefusedCommand(SHELL_REFUSAL));
+    server.setChannelFactories(server.getChannelFactories().stream()
+        .map(f -> f instanceof ChannelSessionFactory ? ClientChannelSession.FACTORY : f)
+        .toList());
     ProxiedCommand.Context ctx = new ProxiedCommand.Context(snapshot, observer, threads,
         settings.connectTimeout(), this::backendsOf, readYourWrites, replicas, fetchGate, timers);
     server.setCommandFactory((channel, command) -> new ProxiedCommand(command, ctx));

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -14,6 +15,9 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
@@ -21,6 +25,7 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.channel.StreamingChannel;
 import org.apache.sshd.common.io.IoReadFuture;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -40,6 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 class SshRelayTest {
   /** What the node sends for {@code git-upload-pack '/big'}. */
   static final long BIG = 64L << 20;
+  /** What the node sends on stdout for {@code git-upload-pack '/then-stderr'}, before "done". */
+  static final int THEN_STDERR_OUT = 512 * 1024;
+  static final Semaphore thenStderrSent = new Semaphore(0);
   static final Duration STEP = Duration.ofSeconds(30);
 
   @TempDir static Path dir;
@@ -124,6 +132,55 @@ class SshRelayTest {
     }
   }
 
+  /**
+   * MINA's server channel wakes only its stdout stream when the client's window grows: stderr
+   * written while that window was full waited for good, and the command hung after the client had
+   * every byte of stdout (one of 50 concurrent SSH clones in a bench run).
+   */
+  @Test
+  void stderrWrittenWhileTheClientsWindowIsFullStillArrives() throws Exception {
+    try (ClientSession s = login()) {
+      // A client window well under what the node sends, which fits in the proxy's window toward
+      // the node: the node sends all of it, and its stderr, before the client reads anything.
+      CoreModuleProperties.WINDOW_SIZE.set(s, 64L * 1024);
+      try (ChannelExec c = s.createExecChannel("git-upload-pack '/then-stderr'")) {
+        c.setStreaming(StreamingChannel.Streaming.Async);
+        c.open().verify(STEP);
+        assertThat(thenStderrSent.tryAcquire(STEP.toSeconds(), TimeUnit.SECONDS))
+            .as("the node sent its stdout and stderr").isTrue();
+        Thread.sleep(300); // for the stderr to reach the proxy and wait there on the window
+
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(c, false));
+        assertThat(readAll(c, true)).hasSize(THEN_STDERR_OUT);
+        assertThat(err.get(STEP.toSeconds(), TimeUnit.SECONDS)).isEqualTo("done\n");
+        assertThat(c.waitFor(EnumSet.of(ClientChannelEvent.EXIT_STATUS), STEP))
+            .contains(ClientChannelEvent.EXIT_STATUS);
+        assertThat(c.getExitStatus()).isZero();
+      }
+    }
+  }
+
+  /** All of the channel's stdout or stderr, read as it comes, until its end. */
+  private static String readAll(ChannelExec c, boolean stdout) {
+    StringBuilder all = new StringBuilder();
+    ByteArrayBuffer buf = new ByteArrayBuffer(64 * 1024);
+    while (true) {
+      buf.clear();
+      IoReadFuture r = (stdout ? c.getAsyncOut() : c.getAsyncErr()).read(buf);
+      try {
+        if (!r.await(STEP)) {
+          return all + "[no more within " + STEP + "]";
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      if (r.getException() != null) {
+        return all.toString();
+      }
+      all.append(new String(buf.array(), buf.rpos(), r.getRead(), StandardCharsets.ISO_8859_1));
+    }
+  }
+
   static String sha256(byte[] b) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
@@ -186,6 +243,13 @@ class SshRelayTest {
             out.flush(); // waits for the proxy's window: what it could not send is not counted
             nodeSent.addAndGet(block.length);
           }
+          exit.onExit(0);
+        } else if (command.endsWith("git-upload-pack '/then-stderr'")) {
+          out.write(new byte[THEN_STDERR_OUT]);
+          out.flush();
+          err.write("done\n".getBytes(StandardCharsets.UTF_8));
+          err.flush();
+          thenStderrSent.release();
           exit.onExit(0);
         } else {
           err.write(("unknown command: " + command + "\n").getBytes(StandardCharsets.UTF_8));
