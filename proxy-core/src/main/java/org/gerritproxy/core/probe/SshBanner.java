@@ -1,5 +1,6 @@
 package org.gerritproxy.core.probe;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -40,7 +41,8 @@ final class SshBanner {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(ssh.host(), ssh.port()), millis);
       socket.setSoTimeout(millis);
-      InputStream in = socket.getInputStream();
+      // Buffered: the banner comes in one segment, and a read per byte is a system call each.
+      InputStream in = new BufferedInputStream(socket.getInputStream(), MAX_LINE + 2);
       // A server may send other lines before its version line (RFC 4253, 4.2).
       for (int lines = 0; lines < 10; lines++) {
         String line = readLine(in);
