@@ -36,6 +36,7 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionHeartbeatController.HeartbeatType;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.common.FactoryManager;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
@@ -234,6 +235,7 @@ public final class SshFrontend implements AutoCloseable {
     // costs a quarter of the reads, wake-ups and packet decodes (bench/NOTES.md).
     CoreModuleProperties.MAX_PACKET_SIZE.set(client, (long) BIG_PIECE);
     CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(client, BIG_PIECE);
+    pinPerIoProperties(client);
     // The proxy chooses the cipher toward the nodes (the client's order wins in SSH): AES-GCM.
     client.setCipherFactories(ciphers(client.getCipherFactories()));
     client.start();
@@ -313,6 +315,7 @@ public final class SshFrontend implements AutoCloseable {
       }
     });
     CoreModuleProperties.SERVER_IDENTIFICATION.set(server, "GerritProxy_" + settings.proxyName());
+    pinPerIoProperties(server);
     // The proxy sits next to the nodes: port forwarding would open their network to every user.
     server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     server.setAgentFactory(null);
@@ -542,5 +545,18 @@ public final class SshFrontend implements AutoCloseable {
         .followRedirects(HttpClient.Redirect.NEVER).build();
     return new GerritAccountKeySource(http, snap, s.accountsUser().get(),
         s.accountsPassword().get(), s.connectTimeout());
+  }
+
+  /**
+   * MINA looks up its read and write timeouts for every socket read and write: unset, the lookup
+   * walks past the manager's properties to the JVM's system properties, a string key built and
+   * two maps searched each time (about 20 ms of CPU per 100 MB clone in a profile). Resolved once
+   * here, system properties included, and set on the manager, it ends at the first map.
+   */
+  private static void pinPerIoProperties(FactoryManager manager) {
+    CoreModuleProperties.NIO2_READ_TIMEOUT.set(manager,
+        CoreModuleProperties.NIO2_READ_TIMEOUT.getRequired(manager));
+    CoreModuleProperties.NIO2_MIN_WRITE_TIMEOUT.set(manager,
+        CoreModuleProperties.NIO2_MIN_WRITE_TIMEOUT.getRequired(manager));
   }
 }
