@@ -48,7 +48,14 @@ final class ClientFailures {
       // Gerrit's own words when a node killed mid ref-update left the ref's lock file behind in
       // the shared git directory (see StaleRefLocks): the push is rejected, never acknowledged.
       new Known("ref locked by a killed node (Gerrit's words)",
-          Pattern.compile("\\[remote rejected\\] \\S+ -> \\S+ \\(failed to lock\\)")));
+          Pattern.compile("\\[remote rejected\\] \\S+ -> \\S+ \\(failed to lock\\)")),
+      // Gerrit's words when JGit, creating a new branch's reflog in the git directory the nodes
+      // share, found the reflog's directory missing (seen once, in a CI run's warm-up, while
+      // pushes of other branches under the same prefix ran at once): a race inside JGit on that
+      // directory. The push is rejected, never acknowledged; the proxy had no part in it.
+      new Known("reflog directory raced on the shared git directory (Gerrit's words)",
+          Pattern.compile("\\[remote rejected\\] \\S+ -> \\S+ \\(lock error: \\S+/logs/refs/"
+              + "\\S+ \\(No such file or directory\\)\\)")));
   /**
    * A node that dies after its answer has begun: the proxy has already relayed the status line,
    * so it can only end the connection, and git says in its own words that the transfer was cut
