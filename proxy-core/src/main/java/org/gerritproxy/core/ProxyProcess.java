@@ -161,7 +161,7 @@ public final class ProxyProcess implements AutoCloseable {
     }
     backdoor.ifPresent(b -> events.record("backdoor", "reading heartbeats from " + b.describe()));
     cluster = new ClusterView(cfg.routingTable(), probeSettings(cfg),
-        new NetworkProbe(probeClient, clock), elector(cfg), events, clock, backdoor,
+        new NetworkProbe(clock), elector(cfg), events, clock, backdoor,
         cfg.backdoor().staleAfter());
     failover = Optional.of(new FailoverCommand(events));
     replication = new ReplicatedStorage(this::routingSnapshot, config::get, events, probeClient);

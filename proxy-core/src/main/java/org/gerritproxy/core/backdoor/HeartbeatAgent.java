@@ -1,7 +1,6 @@
 package org.gerritproxy.core.backdoor;
 
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -40,8 +39,7 @@ public final class HeartbeatAgent implements AutoCloseable {
     this.interval = interval;
     this.timeout = timeout;
     this.backdoor = backdoor;
-    this.probe = new NetworkProbe(HttpClient.newBuilder().connectTimeout(timeout)
-        .followRedirects(HttpClient.Redirect.NEVER).build(), Clock.systemUTC());
+    this.probe = new NetworkProbe(Clock.systemUTC());
     this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "heartbeat-" + node.name());
       t.setDaemon(true);
@@ -103,5 +101,6 @@ public final class HeartbeatAgent implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    probe.close();
   }
 }

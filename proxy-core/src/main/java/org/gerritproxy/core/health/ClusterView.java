@@ -391,9 +391,11 @@ public final class ClusterView implements AutoCloseable {
     return Optional.ofNullable(published.get(name));
   }
 
+  /** Stops probing; the probe it was given is closed with it. */
   @Override
   public void close() {
     executor.shutdownNow();
     backdoorReader.shutdownNow();
+    probe.close();
   }
 }

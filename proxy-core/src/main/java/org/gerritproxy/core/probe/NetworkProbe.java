@@ -1,28 +1,27 @@
 package org.gerritproxy.core.probe;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import org.gerritproxy.routing.Node;
 
 /**
  * Probes a node over the network: an HTTP {@code GET} of a cheap, unauthenticated path (Gerrit's
  * {@code /config/server/version} by default) that must answer 200 within the timeout, and the
  * Gerrit SSH banner on its SSH port; the node answers only when both do.
+ *
+ * <p>Owns the HTTP probe's thread ({@link HttpCheck}): {@link #close} ends it.
  */
-public final class NetworkProbe {
-  private final HttpClient client;
+public final class NetworkProbe implements AutoCloseable {
+  private final HttpCheck check = new HttpCheck();
   private final Clock clock;
 
-  public NetworkProbe(HttpClient client, Clock clock) {
-    this.client = client;
+  public NetworkProbe(Clock clock) {
     this.clock = clock;
   }
 
@@ -40,30 +39,23 @@ public final class NetworkProbe {
   public CompletableFuture<ProbeResult> probeHttp(Node node, String path, Duration timeout) {
     Instant start = clock.instant();
     long t0 = System.nanoTime();
-    HttpRequest request;
+    URI target;
     try {
-      request = HttpRequest.newBuilder(target(node.http(), path))
-          .timeout(timeout)
-          .header("User-Agent", "gerrit-proxy-probe")
-          .GET()
-          .build();
+      target = target(node.http(), path);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.completedFuture(
           ProbeResult.failure(start, Duration.ZERO, "bad probe URL: " + e.getMessage()));
     }
-    return client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-        .orTimeout(timeout.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS)
-        .handle((response, error) -> {
-          Duration latency = Duration.ofNanos(System.nanoTime() - t0);
-          if (error != null) {
-            return ProbeResult.failure(start, latency, describe(error));
-          }
-          if (response.statusCode() != 200) {
-            return ProbeResult.unhealthy(start, latency,
-                "HTTP " + response.statusCode() + " from " + path);
-          }
-          return ProbeResult.success(start, latency);
-        });
+    return check.status(target, timeout).handle((status, error) -> {
+      Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+      if (error != null) {
+        return ProbeResult.failure(start, latency, describe(error));
+      }
+      if (status != 200) {
+        return ProbeResult.unhealthy(start, latency, "HTTP " + status + " from " + path);
+      }
+      return ProbeResult.success(start, latency);
+    });
   }
 
   static URI target(URI base, String path) {
@@ -74,23 +66,12 @@ public final class NetworkProbe {
     return URI.create(b + (path.startsWith("/") ? path : "/" + path));
   }
 
-  private static String describe(Throwable error) {
-    // The JDK client wraps a refused connection as ConnectException(null) around a
-    // ClosedChannelException: look through the whole chain before picking a message.
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException) {
-        return "connection refused";
-      }
-      if (t instanceof HttpTimeoutException) {
-        return "no answer within the probe timeout";
-      }
-    }
-    Throwable cause = error;
-    while (cause.getCause() != null
-        && (cause instanceof java.util.concurrent.CompletionException || cause.getMessage() == null)) {
-      cause = cause.getCause();
-    }
-    if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
+  static String describe(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    // Netty's connect timeout is a ConnectException too: ask for the timeout first.
+    if (cause instanceof TimeoutException
+        || cause instanceof io.netty.channel.ConnectTimeoutException) {
       return "no answer within the probe timeout";
     }
     if (cause instanceof java.net.ConnectException) {
@@ -98,5 +79,10 @@ public final class NetworkProbe {
     }
     String message = cause.getMessage();
     return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  @Override
+  public void close() {
+    check.close();
   }
 }

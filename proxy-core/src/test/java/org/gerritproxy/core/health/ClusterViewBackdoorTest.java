@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -71,7 +70,7 @@ class ClusterViewBackdoorTest {
     RoutingTable table = tableOf(node);
     view = new ClusterView(table,
         new ProbeSettings(Duration.ofMillis(100), Duration.ofMillis(300), 1, 1, 3, "/"),
-        new NetworkProbe(HttpClient.newHttpClient(), clock), WriteMasterElector.alone(),
+        new NetworkProbe(clock), WriteMasterElector.alone(),
         new EventLog(clock, 100), clock, Optional.of(backdoor), Duration.ofMillis(500));
     view.start();
   }

@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,7 +63,7 @@ class ClusterViewTrafficTest {
       priority -= 10;
     }
     view = new ClusterView(table.build(), new ProbeSettings(INTERVAL, Duration.ofSeconds(2), fall,
-        rise, 3, "/health"), new NetworkProbe(HttpClient.newHttpClient(), clock),
+        rise, 3, "/health"), new NetworkProbe(clock),
         WriteMasterElector.alone(), events, clock);
     view.start();
     await(() -> view.snapshot().master().is("gerrit-1")
