@@ -11,9 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.net.URI;
 import java.time.Duration;
@@ -25,9 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
 import org.gerritproxy.routing.Node;
 
 /**
@@ -77,7 +71,6 @@ final class BackendConnections {
   /** Read per connection and per release, so that a reload's timeouts apply to the next one. */
   private final Supplier<HttpFrontendSettings> settings;
   private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
-  private volatile SslContext clientTls;
   private final Map<URI, String> keys = new ConcurrentHashMap<>();
 
   BackendConnections(Bootstrap bootstrap, Supplier<HttpFrontendSettings> settings) {
@@ -111,7 +104,6 @@ final class BackendConnections {
     boolean tls = "https".equalsIgnoreCase(uri.getScheme());
     String host = uri.getHost();
     int port = uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80;
-    SslContext sslContext = tls ? clientTls() : null;
     HttpFrontendSettings now = settings.get();
     // Gerrit's responses carry big headers (CSP, cookies): allow more than we accept from clients.
     int maxHeaderSize = Math.max(64 * 1024, now.maxHeaderSize());
@@ -121,13 +113,8 @@ final class BackendConnections {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            if (sslContext != null) {
-              SslHandler ssl = sslContext.newHandler(ch.alloc(), host, port);
-              SSLEngine engine = ssl.engine();
-              SSLParameters params = engine.getSSLParameters();
-              params.setEndpointIdentificationAlgorithm("HTTPS");
-              engine.setSSLParameters(params);
-              ch.pipeline().addLast("tls", ssl);
+            if (tls) {
+              ch.pipeline().addLast("tls", NodeTls.handler(ch.alloc(), host, port));
             }
             ch.pipeline().addLast("http", new HttpClientCodec(8192, maxHeaderSize, 64 * 1024));
             ch.pipeline().addLast("relay", new BackendHandler());
@@ -173,23 +160,6 @@ final class BackendConnections {
 
   private Map<String, ArrayDeque<Channel>> idleOn(EventLoop loop) {
     return idle.computeIfAbsent(loop, l -> new HashMap<>());
-  }
-
-  private SslContext clientTls() {
-    SslContext ctx = clientTls;
-    if (ctx == null) {
-      synchronized (this) {
-        if (clientTls == null) {
-          try {
-            clientTls = SslContextBuilder.forClient().build();
-          } catch (SSLException e) {
-            throw new IllegalStateException("cannot set up TLS towards the Gerrit nodes", e);
-          }
-        }
-        ctx = clientTls;
-      }
-    }
-    return ctx;
   }
 
   /** The pool a node's connections go to: one per scheme and authority (computed once per URI). */

@@ -20,9 +20,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -31,9 +28,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
+import org.gerritproxy.http.NodeTls;
 
 /**
  * The HTTP half of the network probe: one {@code GET} on a connection of its own, sent with
@@ -55,7 +50,6 @@ final class HttpCheck implements AutoCloseable {
       .group(group)
       .channel(NioSocketChannel.class)
       .option(ChannelOption.TCP_NODELAY, true);
-  private volatile SslContext tls;
 
   /**
    * The status code of {@code GET target}; fails with a {@link TimeoutException} when no status
@@ -70,26 +64,14 @@ final class HttpCheck implements AutoCloseable {
       return status;
     }
     int port = target.getPort() >= 0 ? target.getPort() : https ? 443 : 80;
-    SslContext sslContext;
-    try {
-      sslContext = https ? tls() : null;
-    } catch (SSLException e) {
-      status.completeExceptionally(e);
-      return status;
-    }
     long millis = Math.max(1, timeout.toMillis());
     ChannelFuture connect = bootstrap.clone()
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, millis))
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            if (sslContext != null) {
-              SslHandler ssl = sslContext.newHandler(ch.alloc(), host, port);
-              SSLEngine engine = ssl.engine();
-              SSLParameters params = engine.getSSLParameters();
-              params.setEndpointIdentificationAlgorithm("HTTPS");
-              engine.setSSLParameters(params);
-              ch.pipeline().addLast("tls", ssl);
+            if (https) {
+              ch.pipeline().addLast("tls", NodeTls.handler(ch.alloc(), host, port));
             }
             ch.pipeline().addLast("http", new HttpClientCodec());
             ch.pipeline().addLast("check", new StatusLine(request(target, host, port), status));
@@ -128,19 +110,6 @@ final class HttpCheck implements AutoCloseable {
         .set(HttpHeaderNames.USER_AGENT, USER_AGENT)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     return r;
-  }
-
-  private SslContext tls() throws SSLException {
-    SslContext ctx = tls;
-    if (ctx == null) {
-      synchronized (this) {
-        if (tls == null) {
-          tls = SslContextBuilder.forClient().build(); // the JDK's trusted certificates
-        }
-        ctx = tls;
-      }
-    }
-    return ctx;
   }
 
   @Override

@@ -67,8 +67,11 @@ public final class NetworkProbe implements AutoCloseable {
   }
 
   static String describe(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null
-        ? error.getCause() : error;
+    Throwable cause = error;
+    while ((cause instanceof CompletionException
+        || cause instanceof io.netty.handler.codec.DecoderException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
     // Netty's connect timeout is a ConnectException too: ask for the timeout first.
     if (cause instanceof TimeoutException
         || cause instanceof io.netty.channel.ConnectTimeoutException) {
@@ -76,6 +79,9 @@ public final class NetworkProbe implements AutoCloseable {
     }
     if (cause instanceof java.net.ConnectException) {
       return "connection refused";
+    }
+    if (cause instanceof javax.net.ssl.SSLException) {
+      return "TLS with the node failed: " + cause.getMessage();
     }
     String message = cause.getMessage();
     return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);

@@ -3,6 +3,8 @@ package org.gerritproxy.core.probe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -10,18 +12,23 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.Endpoint;
 import org.gerritproxy.routing.Node;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The network probe against real sockets: the JDK's HTTP server as the node's HTTP port, plain
@@ -194,6 +201,54 @@ class NetworkProbeTest {
 
       assertThat(r.ok()).isFalse();
       assertThat(r.error()).hasValueSatisfying(e -> assertThat(e).contains("not Gerrit's"));
+    }
+  }
+
+  @Test
+  void anHttpsNodeWhoseCertificateIsNotTrustedFailsBeforeAnyRequest(@TempDir Path tmp)
+      throws Exception {
+    Path store = tmp.resolve("node.p12");
+    Process keytool = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", "node", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+        "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+        "-storetype", "PKCS12", "-keystore", store.toString(),
+        "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+    String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(keytool.exitValue()).as(out).isZero();
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (var in = java.nio.file.Files.newInputStream(store)) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), null, null);
+    HttpsServer https =
+        HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    https.setHttpsConfigurator(new HttpsConfigurator(tls));
+    https.createContext("/", exchange -> {
+      seen.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    https.start();
+    try {
+      Node n = new Node("gerrit-1",
+          URI.create("https://127.0.0.1:" + https.getAddress().getPort()),
+          new Endpoint("127.0.0.1", ssh.getLocalPort()), 100, 1, AdminState.ACTIVE);
+
+      ProbeResult r = probe.probeHttp(n, "/config/server/version", TIMEOUT)
+          .get(10, TimeUnit.SECONDS);
+
+      // A self-signed certificate is not among the JDK's trusted ones: no request is sent.
+      assertThat(r.ok()).isFalse();
+      assertThat(r.error()).hasValueSatisfying(e -> assertThat(e)
+          .startsWith("TLS with the node failed: ").containsIgnoringCase("certification path"));
+      assertThat(seen).isEmpty();
+    } finally {
+      https.stop(0);
     }
   }
 }
