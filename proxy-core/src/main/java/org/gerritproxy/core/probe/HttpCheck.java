@@ -34,15 +34,16 @@ import org.gerritproxy.http.NodeTls;
  * The HTTP half of the network probe: one {@code GET} on a connection of its own, sent with
  * {@code Connection: close} as HAProxy's checks are, and judged by its status line alone.
  *
- * <p>On one event-loop thread of its own rather than the JDK's {@code HttpClient}: that client
- * spent about 1.5 ms of CPU per probe in its executor and selector hand-offs, a third of an idle
- * proxy's CPU at a 500 ms interval and 25-35 ms of every HTTP clone the bench measured
- * (bench/NOTES.md, "The idle proxy's own CPU"). A connection per probe has nothing to go stale
- * between probes, so no probe can fail on a connection the node closed while it sat idle.
+ * <p>On one event-loop thread of its own rather than the JDK's {@code HttpClient}, whose executor
+ * and selector hand-offs made it the largest part of an idle proxy's CPU: about 1.1 ms per probe
+ * there, about 0.8 ms here (bench/NOTES.md, "A full run after the SSH hang fix, and the probe on
+ * Netty"). A connection per probe has nothing to go stale between probes, so no probe can fail on
+ * a connection the node closed while it sat idle.
  */
 final class HttpCheck implements AutoCloseable {
 
   static final String USER_AGENT = "gerrit-proxy-probe";
+  private static final int MAX_HEAD = 64 * 1024;
 
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
       new DefaultThreadFactory("probe", true), NioIoHandler.newFactory());
@@ -73,7 +74,9 @@ final class HttpCheck implements AutoCloseable {
             if (https) {
               ch.pipeline().addLast("tls", NodeTls.handler(ch.alloc(), host, port));
             }
-            ch.pipeline().addLast("http", new HttpClientCodec());
+            // Room for big heads (a node behind a front that sets cookies or a CSP), as the
+            // relay allows: a head the codec refused would fail a healthy node's probe.
+            ch.pipeline().addLast("http", new HttpClientCodec(8192, MAX_HEAD, 8192));
             ch.pipeline().addLast("check", new StatusLine(request(target, host, port), status));
           }
         })

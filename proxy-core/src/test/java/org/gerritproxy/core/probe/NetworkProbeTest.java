@@ -55,6 +55,8 @@ class NetworkProbeTest {
           + exchange.getRequestHeaders().getFirst("Host") + " ua="
           + exchange.getRequestHeaders().getFirst("User-Agent") + " connection="
           + exchange.getRequestHeaders().getFirst("Connection"));
+      // As big a head as a node behind a front that sets cookies may send.
+      exchange.getResponseHeaders().add("Set-Cookie", "front=" + "x".repeat(20_000));
       byte[] body = "3.10.1".getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(status.get(), body.length);
       try (OutputStream out = exchange.getResponseBody()) {
