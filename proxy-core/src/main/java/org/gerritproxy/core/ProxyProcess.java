@@ -77,7 +77,11 @@ public final class ProxyProcess implements AutoCloseable {
       });
   private final AtomicReference<ProxyConfig> config = new AtomicReference<>();
   private final AtomicReference<ConfigStatus> configStatus = new AtomicReference<>();
-  private final HttpClient probeClient;
+  /**
+   * The JDK client for the proxy's own requests to the nodes off the health probe's path: the
+   * fence probe, the replication checks and the batch groups.
+   */
+  private final HttpClient nodeClient;
   /** One for both frontends and every rebind of them: a write over either counts for both. */
   private final ReadYourWrites readYourWrites = ReadYourWrites.onSystemClock();
   /** One for both frontends and every rebind of them; a reload swaps its limits. */
@@ -114,11 +118,11 @@ public final class ProxyProcess implements AutoCloseable {
     this.configStatus.set(new ConfigStatus(configFile, clock.instant(), Optional.empty()));
     this.admin = new AdminListener(new AdminPages(new Running(), configFile, events, metrics,
         timeline), events);
-    this.probeClient = HttpClient.newBuilder()
+    this.nodeClient = HttpClient.newBuilder()
         .connectTimeout(initial.health().timeout())
         .followRedirects(HttpClient.Redirect.NEVER)
         .executor(Executors.newFixedThreadPool(2, r -> {
-          Thread t = new Thread(r, "probe");
+          Thread t = new Thread(r, "node-client");
           t.setDaemon(true);
           return t;
         }))
@@ -164,7 +168,7 @@ public final class ProxyProcess implements AutoCloseable {
         new NetworkProbe(clock), elector(cfg), events, clock, backdoor,
         cfg.backdoor().staleAfter());
     failover = Optional.of(new FailoverCommand(events));
-    replication = new ReplicatedStorage(this::routingSnapshot, config::get, events, probeClient);
+    replication = new ReplicatedStorage(this::routingSnapshot, config::get, events, nodeClient);
     metrics.watchReplication(replication);
     // The write master record that every node's fence enforces (docs/fence.md).
     publisher = backdoor.map(door -> new MasterPublisher(door, zookeeper.isPresent(), events));
@@ -182,7 +186,7 @@ public final class ProxyProcess implements AutoCloseable {
         metrics.failover(); // A -> B, and A -> no master -> B alike
       }
     });
-    fenceProbe = new FenceProbe(probeClient, clock, () -> cluster.snapshot().table().nodes(),
+    fenceProbe = new FenceProbe(nodeClient, clock, () -> cluster.snapshot().table().nodes(),
         () -> config.get().health().timeout());
     fenceProbe.start();
     metrics.watchFences(fenceProbe::readings);
@@ -193,7 +197,7 @@ public final class ProxyProcess implements AutoCloseable {
     cluster.start();
     replication.start();
     batchGroups = new BatchGroups(config::get, this::routingSnapshot, fetchGate, events,
-        probeClient);
+        nodeClient);
     batchGroups.start();
     InetSocketAddress httpAddress;
     try {

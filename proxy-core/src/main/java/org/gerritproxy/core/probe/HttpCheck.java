@@ -46,7 +46,7 @@ final class HttpCheck implements AutoCloseable {
   private static final int MAX_HEAD = 64 * 1024;
 
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
-      new DefaultThreadFactory("probe", true), NioIoHandler.newFactory());
+      new DefaultThreadFactory("health-probe", true), NioIoHandler.newFactory());
   private final Bootstrap bootstrap = new Bootstrap()
       .group(group)
       .channel(NioSocketChannel.class)
