@@ -95,6 +95,9 @@ public final class FetchGate {
     accounts.count(account);
     userAgent.ifPresent(userAgents::count);
     Admission a;
+    // Decided under the lock: once it waits, another thread's release may grant it at any moment
+    // (and count it as admitted after a wait), so whether it is done by now says nothing.
+    boolean atOnce = false;
     synchronized (lock) {
       Ticket t = new Ticket(ids.incrementAndGet(), account,
           limits.classify(userName, userAgent, batchGroupMembers), node);
@@ -104,6 +107,7 @@ public final class FetchGate {
       if (step.refused()) {
         a.refused = true;
       } else if (step.admitted().contains(t)) {
+        atOnce = true;
         a.granted.complete(null);
       } else {
         waiters.put(t.id(), a);
@@ -112,7 +116,7 @@ public final class FetchGate {
     if (a.refused) {
       refusedQueueFull.increment();
       a.done.set(true);
-    } else if (a.granted.isDone()) {
+    } else if (atOnce) {
       admittedAtOnce.increment();
     }
     return a;
