@@ -88,11 +88,9 @@ final class HttpCheck implements AutoCloseable {
       }
     });
     // One deadline for the whole probe, connecting and TLS included.
-    var deadline = ch.eventLoop().schedule(() -> {
-      if (status.completeExceptionally(new TimeoutException())) {
-        ch.close();
-      }
-    }, millis, TimeUnit.MILLISECONDS);
+    var deadline = ch.eventLoop().schedule(
+        () -> status.completeExceptionally(new TimeoutException()), millis, TimeUnit.MILLISECONDS);
+    // The one place that ends the connection, however the probe ended.
     status.whenComplete((code, error) -> {
       deadline.cancel(false);
       ch.close();
@@ -164,8 +162,7 @@ final class HttpCheck implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      status.completeExceptionally(cause);
-      ctx.close();
+      status.completeExceptionally(cause); // which closes the connection
     }
   }
 }

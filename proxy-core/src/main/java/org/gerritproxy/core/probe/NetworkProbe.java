@@ -66,7 +66,7 @@ public final class NetworkProbe implements AutoCloseable {
     return URI.create(b + (path.startsWith("/") ? path : "/" + path));
   }
 
-  static String describe(Throwable error) {
+  private static String describe(Throwable error) {
     Throwable cause = error;
     while ((cause instanceof CompletionException
         || cause instanceof io.netty.handler.codec.DecoderException) && cause.getCause() != null) {
