@@ -1,5 +1,6 @@
 package org.gerritproxy.http.packcache;
 
+import org.gerritproxy.packstore.PackFill;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

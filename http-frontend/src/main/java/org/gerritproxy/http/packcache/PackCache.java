@@ -1,5 +1,7 @@
 package org.gerritproxy.http.packcache;
 
+import org.gerritproxy.packstore.PackStore;
+import org.gerritproxy.packstore.PackCacheObserver;
 import java.util.Objects;
 import java.util.Optional;
 import org.gerritproxy.routing.packcache.ProjectPatterns;

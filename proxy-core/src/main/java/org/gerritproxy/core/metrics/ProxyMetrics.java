@@ -90,7 +90,7 @@ public final class ProxyMetrics {
           + " leader's answer could not be shared, so it went to the node itself).")
       .labelNames("result")
       .register(registry);
-  private volatile Supplier<java.util.Optional<org.gerritproxy.http.packcache.PackStore>>
+  private volatile Supplier<java.util.Optional<org.gerritproxy.packstore.PackStore>>
       packStore = java.util.Optional::empty;
   private final NodeTraffic traffic = new NodeTraffic(System::currentTimeMillis);
   private final TrafficHistory history = new TrafficHistory();
@@ -336,7 +336,7 @@ public final class ProxyMetrics {
 
   /** Where the pack cache's size is read from at each scrape. */
   public void watchPackCache(
-      Supplier<java.util.Optional<org.gerritproxy.http.packcache.PackStore>> store) {
+      Supplier<java.util.Optional<org.gerritproxy.packstore.PackStore>> store) {
     packStore = store;
   }
 

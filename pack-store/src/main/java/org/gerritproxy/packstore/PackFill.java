@@ -1,4 +1,4 @@
-package org.gerritproxy.http.packcache;
+package org.gerritproxy.packstore;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,7 +42,8 @@ public final class PackFill {
     return key;
   }
 
-  long written() {
+  /** Bytes written so far: a watch on a silent node reads it. */
+  public long written() {
     return written;
   }
 

@@ -1,4 +1,4 @@
-package org.gerritproxy.http.packcache;
+package org.gerritproxy.packstore;
 
 /** Told what the pack cache did, for the metrics and the event log. */
 public interface PackCacheObserver {

@@ -1,4 +1,4 @@
-package org.gerritproxy.http.packcache;
+package org.gerritproxy.packstore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.gerritproxy.http.packcache;
+package org.gerritproxy.packstore;
 
 import java.io.Closeable;
 import java.io.IOException;

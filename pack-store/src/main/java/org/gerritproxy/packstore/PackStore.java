@@ -1,4 +1,4 @@
-package org.gerritproxy.http.packcache;
+package org.gerritproxy.packstore;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
