@@ -40,6 +40,7 @@ import org.gerritproxy.http.HttpProxyServer;
 import org.gerritproxy.http.packcache.NodeUploadPack;
 import org.gerritproxy.http.packcache.PackCache;
 import org.gerritproxy.packstore.PackCacheObserver;
+import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.packstore.PackStore;
 import org.gerritproxy.routing.packcache.PackCacheSettings;
 import org.gerritproxy.routing.ElectionMode;
@@ -106,9 +107,12 @@ public final class ProxyProcess implements AutoCloseable {
     server.usePackCache(() -> packCache);
     return server;
   }, events);
-  private final SshListener ssh = new SshListener(
-      settings -> new SshFrontend(settings, this::routingSnapshot, trafficObserver(),
-          readYourWrites, replication, fetchGate), events);
+  private final SshListener ssh = new SshListener(settings -> {
+    SshFrontend server = new SshFrontend(settings, this::routingSnapshot, trafficObserver(),
+        readYourWrites, replication, fetchGate);
+    server.usePackCache(() -> packCache.scope());
+    return server;
+  }, events);
   private final AdminListener admin;
   private volatile ConfigFileWatcher watcher;
 
@@ -403,7 +407,7 @@ public final class ProxyProcess implements AutoCloseable {
     if (packNodes == null) {
       packNodes = new NodeUploadPack(cfg.httpd().connectTimeout(), PACK_CACHE_NODE_TIMEOUT);
     }
-    packCache = new PackCache(s.projects(), store, packNodes, observer);
+    packCache = new PackCache(new PackCacheScope(s.projects(), store, observer), packNodes);
   }
 
   /** The longest the pack cache waits for a node's answer to begin (ls-refs, or a fetch's pack). */

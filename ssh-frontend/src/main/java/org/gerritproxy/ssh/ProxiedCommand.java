@@ -46,6 +46,7 @@ import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SessionKey;
 import org.gerritproxy.routing.SshCommandClassifier;
 import org.gerritproxy.routing.WriteMaster;
+import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.routing.admission.FetchGate;
 import org.gerritproxy.routing.replication.ReceiveCommands;
 import org.gerritproxy.routing.replication.RefTarget;
@@ -83,7 +84,8 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       ReadYourWrites readYourWrites,
       ReplicaTracker replicas,
       FetchGate fetchGate,
-      ScheduledExecutorService timers) {}
+      ScheduledExecutorService timers,
+      Supplier<PackCacheScope> packCache) {}
 
   /** How often a waiting fetch's progress line is brought up to date. */
   private static final long PROGRESS_MILLIS = 1000;
@@ -101,6 +103,8 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
   private volatile boolean clientGone;
   /** Its place in the fetch queue, for a git-upload-pack; released when the command ends. */
   private volatile FetchGate.Admission admission;
+  /** Why the proxy cut the command short (a cached answer that broke off), if it did. */
+  private volatile String cutBecause;
 
   ProxiedCommand(String commandLine, Context ctx) {
     this.commandLine = commandLine;
@@ -311,9 +315,18 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
     String remote = "suexec --as " + user + " --from " + client + " -- " + commandLine;
     AtomicLong bytesIn = new AtomicLong();
     AtomicLong bytesOut = new AtomicLong();
+    PackCacheScope cache = ctx.packCache().get();
+    boolean cached = c.label().equals("git-upload-pack") && c.project().isPresent()
+        && gitProtocol != null && gitProtocol.contains("version=2")
+        && cache.covers(c.project().get());
+    CachedFetches fetches = null;
     for (Node candidate : tries) {
       try {
         ToClient toOut = new ToClient(channel, out, bytesOut);
+        // Fresh for each node tried: it counts that node's answers from its first byte.
+        CachedFetches f = cached ? new CachedFetches(c.project().get(), cache,
+            new FetchRelay(channel, toOut), ctx.threads(), bytesOut) : null;
+        toOut.cachedBy(f);
         ToClient toErr = new ToClient(channel, err, null);
         RelayExec e = RelayExec.create(ctx.backends().apply(session).to(candidate), remote,
             toOut, toErr);
@@ -325,6 +338,7 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
         e.open().verify(ctx.timeout());
         node = candidate;
         exec = e;
+        fetches = f;
         break;
       } catch (IOException | RuntimeException e) {
         // Nothing of the client's input has been sent yet, so a read may try the next node.
@@ -347,7 +361,7 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       return;
     }
     backend = exec;
-    input.attach(exec, push, bytesIn);
+    input.attach(exec, push, bytesIn, fetches);
 
     String endedBecause = null;
     boolean watchMaster = c.followsTheMaster();
@@ -364,6 +378,9 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
         }
       }
     }
+    if (fetches != null) {
+      fetches.ended();
+    }
     awaitDrained(channel, out, err);
     exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS,
         ClientChannelEvent.EXIT_SIGNAL), ctx.timeout());
@@ -378,6 +395,10 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
     Outcome outcome = Outcome.COMPLETED;
     if (endedBecause != null) {
       code = 1;
+    } else if (cutBecause != null) {
+      code = 1;
+      message = cutBecause;
+      outcome = Outcome.BACKEND_FAILED;
     } else if (status != null) {
       code = status;
     } else if (signal != null) {
@@ -510,6 +531,7 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
     private final Outbox outbox;
     private final AtomicLong count;
     private RelayExec node;
+    private volatile CachedFetches fetches;
 
     ToClient(ChannelSession channel, Outbox outbox, AtomicLong count) {
       this.channel = channel;
@@ -517,8 +539,22 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       this.count = count;
     }
 
+    /** The node's answers pass through {@code f} first (null: straight to the client). */
+    void cachedBy(CachedFetches f) {
+      this.fetches = f;
+    }
+
     @Override
     public void accept(byte[] data, int off, int len) {
+      if (fetches != null) {
+        fetches.fromNode(data, off, len);
+      } else {
+        relay(data, off, len);
+      }
+    }
+
+    /** To the client, the node's window given back as it goes out. */
+    void relay(byte[] data, int off, int len) {
       RelayExec from = node();
       if (count != null) {
         count.addAndGet(len);
@@ -533,12 +569,62 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       }
     }
 
-    private synchronized RelayExec node() {
+    synchronized RelayExec node() {
       return node;
     }
 
     synchronized void from(RelayExec node) {
       this.node = node;
+    }
+  }
+
+  /** How the pack cache's bytes reach the client and the node: the ordinary relay's paths. */
+  private final class FetchRelay implements CachedFetches.Relay {
+    private final ChannelSession channel;
+    private final ToClient toOut;
+
+    FetchRelay(ChannelSession channel, ToClient toOut) {
+      this.channel = channel;
+      this.toOut = toOut;
+    }
+
+    @Override
+    public void toNode(byte[] bytes, int off, int len, int release) {
+      input.send(bytes, off, len, release);
+    }
+
+    @Override
+    public void toClient(byte[] bytes, int off, int len) {
+      toOut.relay(bytes, off, len);
+    }
+
+    @Override
+    public void fromCache(byte[] bytes, int len, Runnable written) {
+      int max = (int) Math.max(1, channel.getRemoteWindow().getPacketSize());
+      for (int at = 0; at < len; at += max) {
+        int n = Math.min(max, len - at);
+        out.send(Outbox.dataPacket(channel.getSession(), bytes, at, n),
+            at + n >= len ? written : NOTHING);
+      }
+    }
+
+    @Override
+    public void nodeConsumed(int len) {
+      toOut.node().consumed(len);
+    }
+
+    @Override
+    public void clientConsumed(int len) {
+      consumed(channel, len);
+    }
+
+    @Override
+    public void cutClient(String why) {
+      cutBecause = why;
+      RelayExec b = backend;
+      if (b != null) {
+        b.close(false); // the command ends with this sentence and exit status 1
+      }
     }
   }
 
@@ -549,11 +635,12 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
    */
   private final class ClientInput implements ChannelDataReceiver {
     private final List<byte[]> early = new ArrayList<>();
-    private ChannelSession channel;
-    private RelayExec node;
-    private Outbox toNode;
+    private volatile ChannelSession channel;
+    private volatile RelayExec node;
+    private volatile Outbox toNode;
     private PushWatch push;
     private AtomicLong count;
+    private CachedFetches fetches;
     private boolean eof;
 
     @Override
@@ -567,10 +654,16 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       return 0; // the window is given back as the bytes reach the node
     }
 
-    synchronized void attach(RelayExec node, PushWatch push, AtomicLong count) {
+    /**
+     * The node's channel is open: what the client sent meanwhile goes on, through {@code fetches}
+     * when the pack cache reads this command's requests.
+     */
+    synchronized void attach(RelayExec node, PushWatch push, AtomicLong count,
+        CachedFetches fetches) {
       this.node = node;
       this.push = push;
       this.count = count;
+      this.fetches = fetches;
       this.toNode = new Outbox(node.stdin());
       for (byte[] b : early) {
         forward(b, 0, b.length);
@@ -581,16 +674,43 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       }
     }
 
+    /**
+     * Counts and watches client bytes, and sends them on, or to the pack cache when it reads this
+     * command's requests. Under this lock, so that bytes go on in the order they came; the pack
+     * cache takes its own lock inside this one, and never this one inside its own.
+     */
     private void forward(byte[] buf, int start, int len) {
       if (push != null) {
         push.saw(buf, start, len);
       }
       count.addAndGet(len);
+      if (fetches != null) {
+        fetches.fromClient(buf, start, len);
+      } else {
+        send(buf, start, len, len);
+      }
+    }
+
+    /**
+     * To the node's stdin; {@code release} bytes of the client's window come back once written.
+     * Takes no lock of its own (the Outbox orders its packets), so the pack cache may call it
+     * under its lock.
+     */
+    void send(byte[] buf, int start, int len, int release) {
       ChannelSession from = channel;
-      int max = (int) Math.max(1, node.getRemoteWindow().getPacketSize());
+      RelayExec n = node;
+      Outbox o = toNode;
+      int max = (int) Math.max(1, n.getRemoteWindow().getPacketSize());
+      int left = release;
       for (int at = start; at < start + len; at += max) {
-        int n = Math.min(max, start + len - at);
-        toNode.send(Outbox.dataPacket(node.getSession(), buf, at, n), () -> consumed(from, n));
+        int piece = Math.min(max, start + len - at);
+        int back = Math.min(left, piece);
+        left -= back;
+        o.send(Outbox.dataPacket(n.getSession(), buf, at, piece),
+            back == 0 ? NOTHING : () -> consumed(from, back));
+      }
+      if (left > 0) {
+        consumed(from, left);
       }
     }
 
@@ -607,7 +727,14 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
 
     private void endToNode() {
       RelayExec n = node;
-      toNode.drained().thenRun(n::endStdin);
+      Outbox o = toNode;
+      Runnable end = () -> o.drained().thenRun(n::endStdin);
+      CachedFetches f = fetches;
+      if (f != null) {
+        f.clientEof(end); // after the requests it still holds
+      } else {
+        end.run();
+      }
     }
   }
 

@@ -43,6 +43,7 @@ import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.session.AbstractServerSession;
 import org.apache.sshd.server.session.ServerSession;
+import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.routing.Cidr;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
@@ -92,9 +93,19 @@ public final class SshFrontend implements AutoCloseable {
     return t;
   });
   private final FetchGate fetchGate;
+  /** The pack cache in force, read once per command; off until {@link #usePackCache}. */
+  private volatile Supplier<PackCacheScope> packCache = () -> PackCacheScope.OFF;
   private volatile ListenerSshServer server;
   private SshClient client;
   private KeyPair peerKey;
+
+  /**
+   * Protocol v2 fetches over SSH read the pack cache from {@code current} from now on ({@link
+   * PackCacheScope#OFF} when there is none), as the HTTP frontend does.
+   */
+  public void usePackCache(Supplier<PackCacheScope> current) {
+    packCache = java.util.Objects.requireNonNull(current, "current");
+  }
 
   /**
    * @param snapshot the routing snapshot in force, read once per command
@@ -324,7 +335,8 @@ public final class SshFrontend implements AutoCloseable {
         .map(f -> f instanceof ChannelSessionFactory ? ClientChannelSession.FACTORY : f)
         .toList());
     ProxiedCommand.Context ctx = new ProxiedCommand.Context(snapshot, observer, threads,
-        settings.connectTimeout(), this::backendsOf, readYourWrites, replicas, fetchGate, timers);
+        settings.connectTimeout(), this::backendsOf, readYourWrites, replicas, fetchGate, timers,
+        () -> packCache.get());
     server.setCommandFactory((channel, command) -> new ProxiedCommand(command, ctx));
     server.addSessionListener(new SessionListener() {
       @Override

@@ -1,36 +1,37 @@
 package org.gerritproxy.http.packcache;
 
-import org.gerritproxy.packstore.PackStore;
-import org.gerritproxy.packstore.PackCacheObserver;
 import java.util.Objects;
 import java.util.Optional;
-import org.gerritproxy.routing.packcache.ProjectPatterns;
+import org.gerritproxy.packstore.PackCacheObserver;
+import org.gerritproxy.packstore.PackCacheScope;
+import org.gerritproxy.packstore.PackStore;
 
 /**
- * The pack cache as the HTTP frontend uses it: which projects it serves, where its entries are,
- * how it asks the nodes, and whom it tells. Immutable; a reload swaps it whole (keeping the same
- * store when the directory and size did not change).
+ * The pack cache as the HTTP frontend uses it: its scope (projects, entries, observer), and how it
+ * asks the nodes over HTTP. Immutable; a reload swaps it whole.
  *
- * @param projects the projects whose fetches may be cached; none means the cache is off
- * @param store the entries on disk; empty when the cache is off
- * @param nodes the cache's own requests to the nodes
- * @param observer metrics and events
+ * @param scope what both frontends share
+ * @param nodes the cache's own requests to the nodes; null when the cache is off
  */
-public record PackCache(ProjectPatterns projects, Optional<PackStore> store, NodeUploadPack nodes,
-    PackCacheObserver observer) {
+public record PackCache(PackCacheScope scope, NodeUploadPack nodes) {
 
   public PackCache {
-    Objects.requireNonNull(projects, "projects");
-    Objects.requireNonNull(store, "store");
-    Objects.requireNonNull(observer, "observer");
+    Objects.requireNonNull(scope, "scope");
   }
 
   /** No cache: every fetch goes to the nodes as before. */
-  public static final PackCache OFF =
-      new PackCache(ProjectPatterns.NONE, Optional.empty(), null, PackCacheObserver.NONE);
+  public static final PackCache OFF = new PackCache(PackCacheScope.OFF, null);
+
+  public Optional<PackStore> store() {
+    return scope.store();
+  }
+
+  public PackCacheObserver observer() {
+    return scope.observer();
+  }
 
   /** True when fetches of {@code project} may be answered from the cache. */
   public boolean covers(String project) {
-    return store.isPresent() && nodes != null && projects.matches(project);
+    return nodes != null && scope.covers(project);
   }
 }

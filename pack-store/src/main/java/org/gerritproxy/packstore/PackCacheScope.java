@@ -1,0 +1,33 @@
+package org.gerritproxy.packstore;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.gerritproxy.routing.packcache.ProjectPatterns;
+
+/**
+ * The pack cache as both frontends see it: which projects it serves, where its entries are, and
+ * whom it tells. Immutable; a reload swaps it whole (keeping the same store when the directory and
+ * size did not change).
+ *
+ * @param projects the projects whose fetches may be cached; none means the cache is off
+ * @param store the entries on disk; empty when the cache is off
+ * @param observer metrics and events
+ */
+public record PackCacheScope(ProjectPatterns projects, Optional<PackStore> store,
+    PackCacheObserver observer) {
+
+  public PackCacheScope {
+    Objects.requireNonNull(projects, "projects");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(observer, "observer");
+  }
+
+  /** No cache: every fetch goes to the nodes as before. */
+  public static final PackCacheScope OFF =
+      new PackCacheScope(ProjectPatterns.NONE, Optional.empty(), PackCacheObserver.NONE);
+
+  /** True when fetches of {@code project} may be answered from the cache. */
+  public boolean covers(String project) {
+    return store.isPresent() && projects.matches(project);
+  }
+}
