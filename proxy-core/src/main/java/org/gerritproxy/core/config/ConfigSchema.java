@@ -464,7 +464,7 @@ final class ConfigSchema {
   static final Key<String> PACK_CACHE_PROJECT =
       key("packCache", "project", ValueType.PROJECT_PATTERN)
           .repeating()
-          .doc("repeatable; a project whose protocol v2 HTTP fetches may be answered from the cache:"
+          .doc("repeatable; a project whose protocol v2 fetches (HTTP and SSH) may be answered from the cache:"
               + " a name, a prefix like `ci/*`, or a `^regex`; none: no cache")
           .inList(c -> c.packCache().projects().patterns());
 

@@ -64,9 +64,9 @@ public final class ProxyMetrics {
       .register(registry);
   private final Counter packCacheRequests = Counter.builder()
       .name("gerrit_proxy_pack_cache_requests_total")
-      .help("Protocol v2 HTTP fetches of cached projects by how they were answered: hit (from an"
-          + " entry), miss (fetched from a node into a new entry), coalesced (joined an identical"
-          + " fetch under way), passed (sent on to Gerrit: uncacheable, a want the user's ls-refs"
+      .help("Protocol v2 fetches (HTTP and SSH) of cached projects by how they were answered: hit"
+          + " (from an entry), miss (fetched from a node into a new entry), coalesced (joined an"
+          + " identical fetch under way), passed (sent on to Gerrit: uncacheable, a want the user's ls-refs"
           + " does not show, or the cache unavailable).")
       .labelNames("result")
       .register(registry);
