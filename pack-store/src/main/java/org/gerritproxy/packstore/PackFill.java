@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.gerritproxy.routing.packcache.FetchResponseCheck;
@@ -18,6 +19,12 @@ import org.gerritproxy.routing.packcache.FetchResponseCheck;
  * <p>One thread writes ({@link #append}, then {@link #finish}); any thread may read.
  */
 public final class PackFill {
+
+  /**
+   * A fill whose node sends nothing for this long is given up (its readers cut off): Gerrit may
+   * count objects silently for minutes when the client asked for no progress, so this is long.
+   */
+  public static final Duration IDLE_LIMIT = Duration.ofMinutes(10);
 
   /** Where the fill stands. */
   public enum State { WRITING, COMPLETE, FAILED }

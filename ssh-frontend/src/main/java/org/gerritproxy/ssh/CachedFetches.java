@@ -7,6 +7,9 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.gerritproxy.packstore.PackCacheObserver.Outcome;
@@ -91,6 +94,7 @@ final class CachedFetches {
   private final PackCacheScope scope;
   private final Relay relay;
   private final Executor threads;
+  private final ScheduledExecutorService timers;
   private final AtomicLong bytesOut;
 
   private final PktMessages requests = new PktMessages();
@@ -110,11 +114,12 @@ final class CachedFetches {
   private boolean over;
 
   CachedFetches(String project, PackCacheScope scope, Relay relay, Executor threads,
-      AtomicLong bytesOut) {
+      ScheduledExecutorService timers, AtomicLong bytesOut) {
     this.project = project;
     this.scope = scope;
     this.relay = relay;
     this.threads = threads;
+    this.timers = timers;
     this.bytesOut = bytesOut;
   }
 
@@ -264,7 +269,14 @@ final class CachedFetches {
       serve(follow.source(), Outcome.COALESCED, request.length);
     } else if (found instanceof PackStore.Lookup.Lead lead) {
       synchronized (this) {
-        capture = new Fill(lead.fill());
+        if (over) {
+          // The command ended while its check was under way: nobody will fill this entry, and
+          // identical fetches must not wait for it.
+          lead.fill().fail();
+          lead.source().close();
+          return;
+        }
+        capture = new Fill(lead.fill(), watch(lead.fill()));
         owed++;
         relay.toNode(request, 0, request.length, 0);
       }
@@ -411,12 +423,34 @@ final class CachedFetches {
     }
   }
 
+  /**
+   * Cuts the command off when the node sends nothing for {@link PackFill#IDLE_LIMIT} in the middle
+   * of the answer that fills an entry: the clients reading along would otherwise wait for good.
+   */
+  private ScheduledFuture<?> watch(PackFill fill) {
+    long every = PackFill.IDLE_LIMIT.toMillis();
+    long[] seen = {-1};
+    return timers.scheduleAtFixedRate(() -> {
+      long now = fill.written();
+      if (now == seen[0]) {
+        log.warn("pack cache over SSH: the node sent nothing for {} in the middle of a pack for {};"
+            + " giving the fetch up", PackFill.IDLE_LIMIT, project);
+        ended();
+        relay.cutClient("fatal: Gerrit node sent nothing for " + PackFill.IDLE_LIMIT.toMinutes()
+            + " minutes in the middle of this fetch's pack; retry the fetch.");
+      }
+      seen[0] = now;
+    }, every, every, TimeUnit.MILLISECONDS);
+  }
+
   private static final class Fill implements Capture {
     private final PackFill fill;
+    private final ScheduledFuture<?> watch;
     private boolean failed;
 
-    Fill(PackFill fill) {
+    Fill(PackFill fill, ScheduledFuture<?> watch) {
       this.fill = fill;
+      this.watch = watch;
     }
 
     @Override
@@ -433,6 +467,7 @@ final class CachedFetches {
 
     @Override
     public void ended() {
+      watch.cancel(false);
       if (!failed) {
         fill.finish();
       }
@@ -440,6 +475,7 @@ final class CachedFetches {
 
     @Override
     public void abandoned() {
+      watch.cancel(false);
       fill.fail();
     }
   }

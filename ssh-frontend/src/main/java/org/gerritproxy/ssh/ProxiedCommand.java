@@ -325,7 +325,7 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
         ToClient toOut = new ToClient(channel, out, bytesOut);
         // Fresh for each node tried: it counts that node's answers from its first byte.
         CachedFetches f = cached ? new CachedFetches(c.project().get(), cache,
-            new FetchRelay(channel, toOut), ctx.threads(), bytesOut) : null;
+            new FetchRelay(channel, toOut), ctx.threads(), ctx.timers(), bytesOut) : null;
         toOut.cachedBy(f);
         ToClient toErr = new ToClient(channel, err, null);
         RelayExec e = RelayExec.create(ctx.backends().apply(session).to(candidate), remote,

@@ -8,12 +8,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import org.gerritproxy.packstore.PackCacheObserver;
 import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.packstore.PackStore;
 import org.gerritproxy.routing.git.PktLines;
 import org.gerritproxy.routing.packcache.ProjectPatterns;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +41,12 @@ class CachedFetchesTest {
   private static final byte[] END = PktLines.FLUSH;
 
   @TempDir Path dir;
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopTimers() {
+    timers.shutdownNow();
+  }
 
   /** The node and client as the relay sees them. */
   static final class Sides implements CachedFetches.Relay {
@@ -107,7 +116,8 @@ class CachedFetchesTest {
   }
 
   private CachedFetches session(PackCacheScope scope, Sides sides) {
-    CachedFetches f = new CachedFetches("ci/app", scope, sides, Runnable::run, new AtomicLong());
+    CachedFetches f = new CachedFetches("ci/app", scope, sides, Runnable::run, timers,
+        new AtomicLong());
     f.fromNode(ADVERTISEMENT, 0, ADVERTISEMENT.length);
     return f;
   }
@@ -218,6 +228,33 @@ class CachedFetchesTest {
     assertThat(store.entries()).isZero();
     assertThat(sides.toClient.size()).as("never the whole answer")
         .isLessThan(ADVERTISEMENT.length + PACK_ANSWER.length);
+  }
+
+  @Test
+  void aCommandThatEndsWhileItsCheckIsAnsweredLeavesNoFillForOthersToWaitOn() {
+    PackStore store = PackStore.open(dir, 1 << 20, PackCacheObserver.NONE);
+    java.util.ArrayDeque<Runnable> later = new java.util.ArrayDeque<>();
+    Sides gone = new Sides();
+    CachedFetches f = new CachedFetches("ci/app", scope(store), gone, later::add, timers,
+        new AtomicLong());
+    f.fromNode(ADVERTISEMENT, 0, ADVERTISEMENT.length);
+    send(f, fetch(TIP));
+    answer(f, VISIBLE); // the check's answer is in; deciding on it is queued
+    f.ended(); // and the client hangs up before it runs
+    while (!later.isEmpty()) {
+      later.poll().run();
+    }
+    assertThat(gone.nodeSaw()).doesNotContain("command=fetch");
+
+    Sides next = new Sides();
+    CachedFetches g = session(scope(store), next);
+    send(g, fetch(TIP));
+    answer(g, VISIBLE);
+    assertThat(next.nodeSaw()).as("the next identical fetch fills the entry itself")
+        .contains("command=fetch");
+    answer(g, PACK_ANSWER);
+    assertThat(next.toClient.toByteArray()).isEqualTo(concat(ADVERTISEMENT, PACK_ANSWER));
+    assertThat(told.said).containsExactly("MISS");
   }
 
   @Test

@@ -1,6 +1,5 @@
 package org.gerritproxy.http.packcache;
 
-import org.gerritproxy.packstore.PackFill;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.gerritproxy.packstore.PackFill;
 import org.gerritproxy.routing.git.PktLines;
 import org.gerritproxy.routing.packcache.VisibleRefs;
 import org.slf4j.Logger;
@@ -40,11 +40,6 @@ public final class NodeUploadPack {
     return t;
   });
   private final Duration timeout;
-  /**
-   * A fill whose node sends nothing for this long is given up (its readers cut off): Gerrit may
-   * count objects silently for minutes when the client asked for no progress, so this is long.
-   */
-  static final Duration FILL_IDLE = Duration.ofMinutes(10);
   private final java.util.concurrent.ScheduledExecutorService watch =
       Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pack-cache-watch");
@@ -172,11 +167,11 @@ public final class NodeUploadPack {
     InputStream body = r.body();
     // A node that stops sending mid-answer: closing the stream ends the blocked read.
     long[] seen = {-1};
-    long every = FILL_IDLE.toMillis();
+    long every = PackFill.IDLE_LIMIT.toMillis();
     java.util.concurrent.ScheduledFuture<?> idle = watch.scheduleAtFixedRate(() -> {
       long now = fill.written();
       if (now == seen[0]) {
-        LOG.warn("pack cache: {} sent nothing for {}; giving the fetch up", url, FILL_IDLE);
+        LOG.warn("pack cache: {} sent nothing for {}; giving the fetch up", url, PackFill.IDLE_LIMIT);
         try {
           body.close();
         } catch (IOException ignored) {
