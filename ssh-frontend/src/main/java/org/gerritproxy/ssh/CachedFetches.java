@@ -171,6 +171,11 @@ final class CachedFetches {
   /** The client sent EOF: {@code end} tells the node, once everything before it went on. */
   void clientEof(Runnable end) {
     synchronized (this) {
+      if (partial.size() > 0) {
+        // A request cut off by the client's EOF: the node gets it as it is, and judges it.
+        queue.add(new Pending(partial.toByteArray(), true));
+        partial.reset();
+      }
       endOfInput = end;
     }
     pump();
@@ -187,7 +192,7 @@ final class CachedFetches {
       while (!busy && !over) {
         Pending p = queue.peek();
         if (p == null) {
-          if (endOfInput != null && partial.size() == 0) {
+          if (endOfInput != null) {
             end = endOfInput;
             endOfInput = null;
           }

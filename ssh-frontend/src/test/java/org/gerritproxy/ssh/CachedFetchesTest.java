@@ -258,6 +258,18 @@ class CachedFetchesTest {
   }
 
   @Test
+  void aRequestCutOffByTheClientsEofGoesToTheNodeBeforeItsEof() {
+    PackStore store = PackStore.open(dir, 1 << 20, PackCacheObserver.NONE);
+    Sides sides = new Sides();
+    CachedFetches f = session(scope(store), sides);
+    byte[] request = fetch(TIP);
+    f.fromClient(request, 0, 20);
+    List<String> order = new ArrayList<>();
+    f.clientEof(() -> order.add("EOF after " + sides.toNode.size() + " bytes"));
+    assertThat(order).containsExactly("EOF after 20 bytes");
+  }
+
+  @Test
   void anUncacheableFetchPassesAsItCame() {
     PackStore store = PackStore.open(dir, 1 << 20, PackCacheObserver.NONE);
     Sides sides = new Sides();
