@@ -110,7 +110,7 @@ final class CachedFetches {
   /** The stream could not be read as protocol v2: everything passes through from here. */
   private boolean passThrough;
   private Runnable endOfInput;
-  private PackSource serving;
+  private Serving serving;
   private boolean over;
 
   CachedFetches(String project, PackCacheScope scope, Relay relay, Executor threads,
@@ -359,7 +359,7 @@ final class CachedFetches {
   /** The node's channel ended (or the client's did): what was under way cannot complete. */
   void ended() {
     Capture c;
-    PackSource s;
+    Serving s;
     synchronized (this) {
       over = true;
       c = capture;
@@ -371,7 +371,7 @@ final class CachedFetches {
       c.abandoned();
     }
     if (s != null) {
-      s.close();
+      s.cut();
     }
   }
 
@@ -489,14 +489,15 @@ final class CachedFetches {
 
   /** Sends {@code source} to the client, then goes on with the next request. */
   private void serve(PackSource source, Outcome outcome, int requestLength) {
+    Serving s = new Serving(source, outcome, requestLength);
     synchronized (this) {
       if (over) {
         source.close();
         return;
       }
-      serving = source;
+      serving = s;
     }
-    new Serving(source, outcome, requestLength).more();
+    s.more();
   }
 
   /** One answer from the cache on its way to the client, a chunk at a time. */
@@ -504,7 +505,8 @@ final class CachedFetches {
     private final PackSource source;
     private final Outcome outcome;
     private final int requestLength;
-    private long position;
+    private volatile long position;
+    private boolean counted;
 
     Serving(PackSource source, Outcome outcome, int requestLength) {
       this.source = source;
@@ -558,20 +560,41 @@ final class CachedFetches {
     }
 
     private void finished(boolean whole) {
-      source.close();
       synchronized (CachedFetches.this) {
-        if (serving == source) {
+        if (serving == this) {
           serving = null;
         }
         if (!whole) {
           over = true;
+        } else {
+          busy = false;
+        }
+      }
+      count();
+      if (whole) {
+        relay.clientConsumed(requestLength);
+        pump();
+      }
+    }
+
+    /** The client went away mid-answer. */
+    void cut() {
+      count();
+    }
+
+    /**
+     * Counted once, whole or cut, as over HTTP: a miss whose client left still filled an entry
+     * from the node.
+     */
+    private void count() {
+      synchronized (this) {
+        if (counted) {
           return;
         }
-        busy = false;
+        counted = true;
       }
+      source.close();
       scope.observer().answered(outcome, position);
-      relay.clientConsumed(requestLength);
-      pump();
     }
   }
 }

@@ -228,6 +228,7 @@ class CachedFetchesTest {
     assertThat(store.entries()).isZero();
     assertThat(sides.toClient.size()).as("never the whole answer")
         .isLessThan(ADVERTISEMENT.length + PACK_ANSWER.length);
+    assertThat(told.said).as("counted, as over HTTP, though cut").containsExactly("MISS");
   }
 
   @Test

@@ -170,10 +170,13 @@ class PackCacheOverSshTest {
     }
     // Her exact request, sent again by hand, gets the pack: Bob's replay below is a real test.
     byte[] request = gitsFetchRequest(secretId);
+    double hits = metric("hit");
     RawFetch aliceAgain = rawFetch(alice, aliceKey, request);
     assertThat(aliceAgain.advertisement()).as("GIT_PROTOCOL reached the node")
         .startsWith("version 2");
     assertThat(aliceAgain.complete()).as("alice gets the pack: %s", aliceAgain).isTrue();
+    assertThat(metric("hit")).as("her request, answered from the cache's entry")
+        .isEqualTo(hits + 1);
 
     LogMark mark = node.sshdLog().mark();
     // Bob sends her exact request: it goes on to Gerrit, which refuses.
@@ -192,6 +195,9 @@ class PackCacheOverSshTest {
     assertThat(byId.exit()).as(byId.output()).isNotZero();
     assertThat(Git.run(repo, "cat-file", "-e", secretId).exit()).isNotZero();
     assertThat(Git.run(repo, "cat-file", "-e", secretId + "^{tree}").exit()).isNotZero();
+
+    assertThat(metric("hit")).as("none of Bob's requests was answered from the cache")
+        .isEqualTo(hits + 1);
 
     // And the node agrees: it ran Bob's three sessions as Bob, and sent him no pack.
     List<SshdLogEntry> bobs = awaitUploadPacks(mark, bob, 3);
