@@ -313,6 +313,7 @@ final class CachedFetches {
     while (at < end) {
       Capture c;
       int e;
+      boolean unreadable = false;
       synchronized (this) {
         c = capture;
         try {
@@ -321,6 +322,7 @@ final class CachedFetches {
           log.debug("pack cache over SSH: the node's stream is no pkt-line stream ({})", project);
           passThrough = true;
           capture = null;
+          unreadable = true;
           e = -1;
         }
       }
@@ -347,7 +349,7 @@ final class CachedFetches {
         if (resume) {
           threads.execute(this::pump);
         }
-      } else if (c != null && passThrough) {
+      } else if (c != null && unreadable) {
         c.abandoned();
         relay.cutClient("fatal: Gerrit node answered in something other than git's protocol;"
             + " retry the fetch.");

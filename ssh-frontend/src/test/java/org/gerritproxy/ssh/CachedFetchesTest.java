@@ -294,6 +294,24 @@ class CachedFetchesTest {
     assertThat(sides.clientWindowBack).isEqualTo(junk.length + fetch(TIP).length);
   }
 
+  @Test
+  void junkFromTheClientDuringACheckCutsNothingAndFollowsTheFetch() {
+    PackStore store = PackStore.open(dir, 1 << 20, PackCacheObserver.NONE);
+    Sides sides = new Sides();
+    CachedFetches f = session(scope(store), sides);
+    send(f, fetch(TIP));
+    byte[] junk = "not git\n".getBytes(StandardCharsets.US_ASCII);
+    send(f, junk);
+    for (int i = 0; i < VISIBLE.length; i++) {
+      f.fromNode(VISIBLE, i, 1); // the check's answer in pieces
+    }
+    assertThat(sides.cut).isNull();
+    answer(f, PACK_ANSWER);
+    assertThat(sides.toClient.toByteArray()).isEqualTo(concat(ADVERTISEMENT, PACK_ANSWER));
+    assertThat(sides.nodeSaw()).as("the junk goes on after the fetch, as it came")
+        .endsWith(new String(fetch(TIP), StandardCharsets.ISO_8859_1) + "not git\n");
+  }
+
   static byte[] fetch(String want) {
     return concat(PktLines.data("command=fetch\n"), PktLines.data("agent=git/2.39.5\n"),
         PktLines.data("object-format=sha1\n"), PktLines.DELIM, PktLines.data("thin-pack\n"),
