@@ -36,6 +36,8 @@ final class BackendSessions implements Closeable {
   private final Duration loginTimeout;
   /** Concurrent, so {@link #openNodes} need not wait for a login that {@link #to} is making. */
   private final Map<String, ClientSession> byNode = new ConcurrentHashMap<>();
+  /** Sessions kept open past {@link #close} until released: a pack cache fill still reads them. */
+  private final Map<ClientSession, Integer> held = new java.util.HashMap<>();
   private boolean closed;
 
   /**
@@ -127,11 +129,38 @@ final class BackendSessions implements Closeable {
     return open;
   }
 
+  /**
+   * Keeps {@code session} open past {@link #close} until the returned release runs (once): the
+   * pack cache's fill of an entry, whose node answer others read along, outlives the client that
+   * asked for it.
+   */
+  synchronized Runnable hold(ClientSession session) {
+    held.merge(session, 1, Integer::sum);
+    java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (once.compareAndSet(false, true)) {
+        release(session);
+      }
+    };
+  }
+
+  private synchronized void release(ClientSession session) {
+    Integer left = held.merge(session, -1, Integer::sum);
+    if (left != null && left <= 0) {
+      held.remove(session);
+      if (closed) {
+        session.close(true);
+      }
+    }
+  }
+
   @Override
   public synchronized void close() {
     closed = true;
     for (ClientSession s : byNode.values()) {
-      s.close(true);
+      if (!held.containsKey(s)) {
+        s.close(true);
+      }
     }
     byNode.clear();
   }

@@ -49,9 +49,9 @@ import org.slf4j.LoggerFactory;
  * fills an entry is written to disk as it comes (the disk is the buffer, as over HTTP), so a slow
  * client never holds the node back from the others reading along.
  *
- * <p>Over SSH the fill rides on the first client's own session: when that client hangs up mid-fill,
- * the node's answer ends with it, the clients reading along are cut off (git says the fetch failed,
- * a retry fetches again), and nothing is kept.
+ * <p>The fill rides on the first client's own upload-pack: when that client hangs up mid-fill, the
+ * node's answer still goes on into the entry for the clients reading along ({@link #clientGone}),
+ * and the node's channel and session close once it ended.
  */
 final class CachedFetches {
   private static final Logger log = LoggerFactory.getLogger(CachedFetches.class);
@@ -85,6 +85,12 @@ final class CachedFetches {
 
     /** Ends the client's command abruptly: its answer cannot be completed. */
     void cutClient(String why);
+
+    /**
+     * Keeps the node's session open even when the client's connection closes, until the returned
+     * release runs: an entry's fill goes on for the clients reading along.
+     */
+    Runnable holdNode();
   }
 
   /** A request read whole, or raw bytes once the stream is no longer read. */
@@ -281,7 +287,7 @@ final class CachedFetches {
           lead.source().close();
           return;
         }
-        capture = new Fill(lead.fill(), watch(lead.fill()));
+        capture = new Fill(lead.fill(), watch(lead.fill()), relay.holdNode());
         owed++;
         relay.toNode(request, 0, request.length, 0);
       }
@@ -356,6 +362,32 @@ final class CachedFetches {
         return;
       }
     }
+  }
+
+  /**
+   * The client's channel went away. Its answer stops; but when the node is still sending the
+   * answer that fills an entry, that goes on for the clients reading along, and {@code closeNode}
+   * runs once it is in (or failed).
+   *
+   * @return true when the node's channel is to stay open until then
+   */
+  boolean clientGone(Runnable closeNode) {
+    Serving s;
+    boolean filling;
+    synchronized (this) {
+      over = true;
+      queue.clear();
+      s = serving;
+      serving = null;
+      filling = capture instanceof Fill;
+      if (filling) {
+        ((Fill) capture).orphan(closeNode);
+      }
+    }
+    if (s != null) {
+      s.cut();
+    }
+    return filling;
   }
 
   /** The node's channel ended (or the client's did): what was under way cannot complete. */
@@ -453,11 +485,29 @@ final class CachedFetches {
   private static final class Fill implements Capture {
     private final PackFill fill;
     private final ScheduledFuture<?> watch;
+    /** Lets the node's session close, when the client's connection is gone. */
+    private final Runnable release;
+    /** Closes the node's channel once the answer is in, when the client left meanwhile. */
+    private volatile Runnable orphaned;
     private boolean failed;
 
-    Fill(PackFill fill, ScheduledFuture<?> watch) {
+    Fill(PackFill fill, ScheduledFuture<?> watch, Runnable release) {
       this.fill = fill;
       this.watch = watch;
+      this.release = release;
+    }
+
+    void orphan(Runnable closeNode) {
+      orphaned = closeNode;
+    }
+
+    private void over() {
+      watch.cancel(false);
+      release.run();
+      Runnable close = orphaned;
+      if (close != null) {
+        close.run();
+      }
     }
 
     @Override
@@ -474,16 +524,16 @@ final class CachedFetches {
 
     @Override
     public void ended() {
-      watch.cancel(false);
       if (!failed) {
         fill.finish();
       }
+      over();
     }
 
     @Override
     public void abandoned() {
-      watch.cancel(false);
       fill.fail();
+      over();
     }
   }
 

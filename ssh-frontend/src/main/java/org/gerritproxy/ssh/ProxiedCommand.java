@@ -105,6 +105,8 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
   private volatile FetchGate.Admission admission;
   /** Why the proxy cut the command short (a cached answer that broke off), if it did. */
   private volatile String cutBecause;
+  /** The pack cache reading this command's requests, if it does. */
+  private volatile CachedFetches cachedFetches;
 
   ProxiedCommand(String commandLine, Context ctx) {
     this.commandLine = commandLine;
@@ -159,7 +161,10 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       a.release(); // a waiting fetch leaves the queue; a running one frees its slot now
     }
     RelayExec b = backend;
-    if (b != null) {
+    CachedFetches f = cachedFetches;
+    // A fill of the pack cache that this command leads goes on for the clients reading along;
+    // the node's channel closes once it is in.
+    if (b != null && (f == null || !f.clientGone(() -> b.close(true)))) {
       b.close(true);
     }
   }
@@ -361,6 +366,7 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       return;
     }
     backend = exec;
+    cachedFetches = fetches;
     input.attach(exec, push, bytesIn, fetches);
 
     String endedBecause = null;
@@ -616,6 +622,12 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
     @Override
     public void clientConsumed(int len) {
       consumed(channel, len);
+    }
+
+    @Override
+    public Runnable holdNode() {
+      return ctx.backends().apply(channel.getServerSession())
+          .hold(toOut.node().getClientSession());
     }
 
     @Override

@@ -89,6 +89,14 @@ class CachedFetchesTest {
       cut = why;
     }
 
+    int held;
+
+    @Override
+    public Runnable holdNode() {
+      held++;
+      return () -> held--;
+    }
+
     String nodeSaw() {
       return toNode.toString(StandardCharsets.ISO_8859_1);
     }
@@ -268,6 +276,41 @@ class CachedFetchesTest {
     List<String> order = new ArrayList<>();
     f.clientEof(() -> order.add("EOF after " + sides.toNode.size() + " bytes"));
     assertThat(order).containsExactly("EOF after 20 bytes");
+  }
+
+  @Test
+  void aFillGoesOnForTheOthersWhenItsClientLeaves() throws Exception {
+    PackStore store = PackStore.open(dir, 1 << 20, PackCacheObserver.NONE);
+    Sides first = new Sides();
+    CachedFetches leader = session(scope(store), first);
+    send(leader, fetch(TIP));
+    answer(leader, VISIBLE);
+    assertThat(first.held).as("the node's session is held while the fill runs").isEqualTo(1);
+    leader.fromNode(PACK_ANSWER, 0, 10);
+
+    Sides second = new Sides();
+    CachedFetches follower = session(scope(store), second);
+    send(follower, fetch(TIP));
+    answer(follower, VISIBLE); // reads along the fill
+
+    List<String> closed = new ArrayList<>();
+    assertThat(leader.clientGone(() -> closed.add("node channel"))).isTrue();
+    assertThat(closed).as("not while the answer comes").isEmpty();
+    leader.fromNode(PACK_ANSWER, 10, PACK_ANSWER.length - 10);
+    assertThat(closed).containsExactly("node channel");
+    assertThat(first.held).isZero();
+    assertThat(second.toClient.toByteArray()).isEqualTo(concat(ADVERTISEMENT, PACK_ANSWER));
+    assertThat(store.entries()).isEqualTo(1);
+    assertThat(told.said).containsExactly("MISS", "COALESCED");
+  }
+
+  @Test
+  void aClientThatLeavesWithNoFillUnderWayHasItsNodeChannelClosedAtOnce() {
+    PackStore store = PackStore.open(dir, 1 << 20, PackCacheObserver.NONE);
+    Sides sides = new Sides();
+    CachedFetches f = session(scope(store), sides);
+    send(f, LS_REFS_OF_CLIENT);
+    assertThat(f.clientGone(() -> { })).isFalse();
   }
 
   @Test
