@@ -88,7 +88,8 @@ final class CachedFetches {
 
     /**
      * Keeps the node's session open even when the client's connection closes, until the returned
-     * release runs: an entry's fill goes on for the clients reading along.
+     * release runs or the node's channel closes: an entry's fill goes on for the clients reading
+     * along.
      */
     Runnable holdNode();
   }
@@ -118,6 +119,8 @@ final class CachedFetches {
   private Runnable endOfInput;
   private Serving serving;
   private boolean over;
+  /** The client left while this command's answer was filling an entry. */
+  private boolean orphaned;
 
   CachedFetches(String project, PackCacheScope scope, Relay relay, Executor threads,
       ScheduledExecutorService timers, AtomicLong bytesOut) {
@@ -364,14 +367,17 @@ final class CachedFetches {
     }
   }
 
+  /** How the node's command of a client that left is ended once its fill is in, or failed. */
+  record Orphan(Runnable endInput, Runnable close) {}
+
   /**
    * The client's channel went away. Its answer stops; but when the node is still sending the
-   * answer that fills an entry, that goes on for the clients reading along, and {@code closeNode}
-   * runs once it is in (or failed).
+   * answer that fills an entry, that goes on for the clients reading along, and {@code ends} ends
+   * the node's command once it is in (or failed).
    *
    * @return true when the node's channel is to stay open until then
    */
-  boolean clientGone(Runnable closeNode) {
+  boolean clientGone(Orphan ends) {
     Serving s;
     boolean filling;
     synchronized (this) {
@@ -381,13 +387,19 @@ final class CachedFetches {
       serving = null;
       filling = capture instanceof Fill;
       if (filling) {
-        ((Fill) capture).orphan(closeNode);
+        ((Fill) capture).orphan(ends);
+        orphaned = true;
       }
     }
     if (s != null) {
       s.cut();
     }
     return filling;
+  }
+
+  /** True when the client left while this command's node answer was filling an entry. */
+  synchronized boolean orphaned() {
+    return orphaned;
   }
 
   /** The node's channel ended (or the client's did): what was under way cannot complete. */
@@ -487,8 +499,8 @@ final class CachedFetches {
     private final ScheduledFuture<?> watch;
     /** Lets the node's session close, when the client's connection is gone. */
     private final Runnable release;
-    /** Closes the node's channel once the answer is in, when the client left meanwhile. */
-    private volatile Runnable orphaned;
+    /** Set when the client left meanwhile: how the node's command is ended, once or failed. */
+    private volatile Orphan orphaned;
     private boolean failed;
 
     Fill(PackFill fill, ScheduledFuture<?> watch, Runnable release) {
@@ -497,16 +509,25 @@ final class CachedFetches {
       this.release = release;
     }
 
-    void orphan(Runnable closeNode) {
-      orphaned = closeNode;
+    void orphan(Orphan ends) {
+      orphaned = ends;
     }
 
-    private void over() {
+    /**
+     * The answer is in ({@code whole}) or failed. Left by its client, the node's command is ended
+     * as git ends it (EOF: upload-pack exits, and the session is let go when the channel closes),
+     * or closed when the node failed.
+     */
+    private void over(boolean whole) {
       watch.cancel(false);
-      release.run();
-      Runnable close = orphaned;
-      if (close != null) {
-        close.run();
+      Orphan o = orphaned;
+      if (o == null) {
+        release.run();
+      } else if (whole) {
+        o.endInput().run();
+      } else {
+        o.close().run();
+        release.run();
       }
     }
 
@@ -527,13 +548,13 @@ final class CachedFetches {
       if (!failed) {
         fill.finish();
       }
-      over();
+      over(true);
     }
 
     @Override
     public void abandoned() {
       fill.fail();
-      over();
+      over(false);
     }
   }
 

@@ -164,7 +164,8 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
     CachedFetches f = cachedFetches;
     // A fill of the pack cache that this command leads goes on for the clients reading along;
     // the node's channel closes once it is in.
-    if (b != null && (f == null || !f.clientGone(() -> b.close(true)))) {
+    if (b != null && (f == null
+        || !f.clientGone(new CachedFetches.Orphan(b::endStdin, () -> b.close(true))))) {
       b.close(true);
     }
   }
@@ -405,6 +406,9 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
       code = 1;
       message = cutBecause;
       outcome = Outcome.BACKEND_FAILED;
+    } else if (fetches != null && fetches.orphaned()) {
+      code = 1; // the node finished the fill for others; this client had left
+      outcome = Outcome.CLIENT_ABORTED;
     } else if (status != null) {
       code = status;
     } else if (signal != null) {
@@ -626,8 +630,11 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
 
     @Override
     public Runnable holdNode() {
-      return ctx.backends().apply(channel.getServerSession())
-          .hold(toOut.node().getClientSession());
+      RelayExec node = toOut.node();
+      Runnable release = ctx.backends().apply(channel.getServerSession())
+          .hold(node.getClientSession());
+      node.addCloseFutureListener(closed -> release.run());
+      return release;
     }
 
     @Override

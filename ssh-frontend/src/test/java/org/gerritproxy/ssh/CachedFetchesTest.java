@@ -294,11 +294,13 @@ class CachedFetchesTest {
     answer(follower, VISIBLE); // reads along the fill
 
     List<String> closed = new ArrayList<>();
-    assertThat(leader.clientGone(() -> closed.add("node channel"))).isTrue();
+    assertThat(leader.clientGone(new CachedFetches.Orphan(() -> closed.add("EOF to the node"),
+        () -> closed.add("node channel closed")))).isTrue();
     assertThat(closed).as("not while the answer comes").isEmpty();
     leader.fromNode(PACK_ANSWER, 10, PACK_ANSWER.length - 10);
-    assertThat(closed).containsExactly("node channel");
-    assertThat(first.held).isZero();
+    assertThat(closed).as("ended as git ends it").containsExactly("EOF to the node");
+    assertThat(first.held).as("until the node's channel closes").isEqualTo(1);
+    assertThat(leader.orphaned()).isTrue();
     assertThat(second.toClient.toByteArray()).isEqualTo(concat(ADVERTISEMENT, PACK_ANSWER));
     assertThat(store.entries()).isEqualTo(1);
     assertThat(told.said).containsExactly("MISS", "COALESCED");
@@ -310,7 +312,8 @@ class CachedFetchesTest {
     Sides sides = new Sides();
     CachedFetches f = session(scope(store), sides);
     send(f, LS_REFS_OF_CLIENT);
-    assertThat(f.clientGone(() -> { })).isFalse();
+    assertThat(f.clientGone(new CachedFetches.Orphan(() -> { }, () -> { }))).isFalse();
+    assertThat(f.orphaned()).isFalse();
   }
 
   @Test
