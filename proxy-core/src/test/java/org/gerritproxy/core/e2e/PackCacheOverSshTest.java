@@ -2,7 +2,6 @@ package org.gerritproxy.core.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,7 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
 import org.gerritproxy.core.cluster.GerritNode;
@@ -63,7 +60,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(GerritClusterExtension.class)
 class PackCacheOverSshTest {
   private static final Duration WAIT = Duration.ofSeconds(120);
-  private static final int BIG_SIZE = 12 * 1024 * 1024;
 
   @TempDir static Path dir;
   static GerritNode node;
@@ -80,46 +76,18 @@ class PackCacheOverSshTest {
   @BeforeAll
   static void projectWithASecretBranch(GerritCluster cluster) throws Exception {
     node = cluster.node(1);
-    String suffix = Long.toString(System.nanoTime(), 36);
-    project = "ssh-packs-" + suffix;
-    alice = "alice-" + suffix;
-    bob = "bob-" + suffix;
-    GerritAdmin admin = node.admin();
-    admin.createProject(project);
-    aliceKey = SshCli.newUserWithKey(dir, admin, alice, "pw-" + alice);
-    bobKey = SshCli.newUserWithKey(dir, admin, bob, "pw-" + bob);
-    String group = "secret-readers-" + suffix;
-    JsonNode created = admin.put("groups/" + group, Map.of());
-    admin.put("groups/" + group + "/members/" + alice, Map.of());
-    admin.post("projects/" + GerritAdmin.encode(project) + "/access", Map.of("add",
-        Map.of("refs/heads/secret", Map.of("permissions", Map.of("read", Map.of(
-            "exclusive", true, "rules", Map.of(created.get("id").asText(),
-                Map.of("action", "ALLOW"))))))));
-
-    Path work = Files.createDirectories(dir.resolve("work"));
-    String direct = node.httpUrl().toString().replace("://",
-        "://" + GerritAdmin.ADMIN_USER + ":" + GerritAdmin.ADMIN_PASSWORD + "@") + "/a/" + project;
-    Git.ok(work, "clone", "-q", direct, "repo");
-    Path repo = work.resolve("repo");
-    Files.writeString(repo.resolve("README"), "visible to all\n");
-    Git.ok(repo, "add", "README");
-    Git.ok(repo, "commit", "-q", "-m", "visible");
-    Git.ok(repo, "push", "-q", "origin", "HEAD:refs/heads/master");
-    masterId = Git.ok(repo, "rev-parse", "HEAD").strip();
-    Files.writeString(repo.resolve("SECRET"), "the launch code is " + suffix + "\n");
-    Git.ok(repo, "add", "SECRET");
-    Git.ok(repo, "commit", "-q", "-m", "secret");
-    Git.ok(repo, "push", "-q", "origin", "HEAD:refs/heads/secret");
-    secretId = Git.ok(repo, "rev-parse", "HEAD").strip();
-    // A pack large enough that clients can be cut in the middle of it.
-    Git.ok(repo, "checkout", "-q", masterId);
-    byte[] noise = new byte[BIG_SIZE];
-    new Random(42).nextBytes(noise);
-    Files.write(repo.resolve("big.bin"), noise);
-    Git.ok(repo, "add", "big.bin");
-    Git.ok(repo, "commit", "-q", "-m", "big");
-    Git.ok(repo, "push", "-q", "origin", "HEAD:refs/heads/big");
-    bigId = Git.ok(repo, "rev-parse", "HEAD").strip();
+    Map<String, Path> keys = new java.util.HashMap<>();
+    SecretBranchProject p = SecretBranchProject.create(node, dir, "ssh-packs-",
+        (admin, name, password) -> keys.put(name, SshCli.newUserWithKey(dir, admin, name,
+            password)));
+    project = p.name();
+    alice = p.alice();
+    bob = p.bob();
+    aliceKey = keys.get(alice);
+    bobKey = keys.get(bob);
+    masterId = p.masterId();
+    secretId = p.secretId();
+    bigId = p.bigId();
 
     // Only this node: every fetch goes to the node whose log is read.
     node.trustPeerKey(KeyFiles.publicBase64(KeyFiles.loadOrCreate(dir.resolve("peer_key"))));
@@ -295,7 +263,7 @@ class PackCacheOverSshTest {
   static void assertWhole(Path repo) throws Exception {
     Git.ok(repo, "fsck", "--no-dangling");
     assertThat(Git.ok(repo, "cat-file", "-s", bigId + ":big.bin").strip())
-        .isEqualTo(Integer.toString(BIG_SIZE));
+        .isEqualTo(Integer.toString(SecretBranchProject.BIG_SIZE));
   }
 
   static String sshUrl(String user) {

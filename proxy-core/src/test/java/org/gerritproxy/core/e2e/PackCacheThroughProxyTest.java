@@ -2,7 +2,6 @@ package org.gerritproxy.core.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,12 +18,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
 import org.gerritproxy.core.cluster.GerritNode;
@@ -65,46 +62,14 @@ class PackCacheThroughProxyTest {
   @BeforeAll
   static void projectWithASecretBranch(GerritCluster cluster) throws Exception {
     node = cluster.node(1);
-    String suffix = Long.toString(System.nanoTime(), 36);
-    project = "packs-" + suffix;
-    alice = "alice-" + suffix;
-    bob = "bob-" + suffix;
-    GerritAdmin admin = node.admin();
-    admin.createProject(project);
-    admin.createUser(alice, "pw-" + alice);
-    admin.createUser(bob, "pw-" + bob);
-    String group = "secret-readers-" + suffix;
-    JsonNode created = admin.put("groups/" + group, Map.of());
-    admin.put("groups/" + group + "/members/" + alice, Map.of());
-    admin.post("projects/" + GerritAdmin.encode(project) + "/access", Map.of("add",
-        Map.of("refs/heads/secret", Map.of("permissions", Map.of("read", Map.of(
-            "exclusive", true, "rules", Map.of(created.get("id").asText(),
-                Map.of("action", "ALLOW"))))))));
-
-    Path work = Files.createDirectories(dir.resolve("work"));
-    String direct = node.httpUrl().toString().replace("://",
-        "://" + GerritAdmin.ADMIN_USER + ":" + GerritAdmin.ADMIN_PASSWORD + "@") + "/a/" + project;
-    Git.ok(work, "clone", "-q", direct, "repo");
-    Path repo = work.resolve("repo");
-    Files.writeString(repo.resolve("README"), "visible to all\n");
-    Git.ok(repo, "add", "README");
-    Git.ok(repo, "commit", "-q", "-m", "visible");
-    Git.ok(repo, "push", "-q", "origin", "HEAD:refs/heads/master");
-    masterId = Git.ok(repo, "rev-parse", "HEAD").strip();
-    Files.writeString(repo.resolve("SECRET"), "the launch code is " + suffix + "\n");
-    Git.ok(repo, "add", "SECRET");
-    Git.ok(repo, "commit", "-q", "-m", "secret");
-    Git.ok(repo, "push", "-q", "origin", "HEAD:refs/heads/secret");
-    secretId = Git.ok(repo, "rev-parse", "HEAD").strip();
-    // A pack large enough that clients can be cut in the middle of it.
-    Git.ok(repo, "checkout", "-q", masterId);
-    byte[] noise = new byte[12 * 1024 * 1024];
-    new Random(42).nextBytes(noise);
-    Files.write(repo.resolve("big.bin"), noise);
-    Git.ok(repo, "add", "big.bin");
-    Git.ok(repo, "commit", "-q", "-m", "big");
-    Git.ok(repo, "push", "-q", "origin", "HEAD:refs/heads/big");
-    bigId = Git.ok(repo, "rev-parse", "HEAD").strip();
+    SecretBranchProject p = SecretBranchProject.create(node, dir, "packs-",
+        (admin, name, password) -> admin.createUser(name, password));
+    project = p.name();
+    alice = p.alice();
+    bob = p.bob();
+    masterId = p.masterId();
+    secretId = p.secretId();
+    bigId = p.bigId();
 
     proxy = ProxyFixture.start(dir, List.of(node), sections(dir.resolve("cache")));
     proxy.awaitMaster(node.name());
