@@ -36,6 +36,7 @@ import org.apache.sshd.server.channel.ChannelSessionAware;
 import org.apache.sshd.server.command.AsyncCommandStreamsAware;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.session.ServerSession;
+import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.routing.Classification;
 import org.gerritproxy.routing.Node;
 import org.gerritproxy.routing.ReadYourWrites;
@@ -46,7 +47,6 @@ import org.gerritproxy.routing.RoutingSnapshot;
 import org.gerritproxy.routing.SessionKey;
 import org.gerritproxy.routing.SshCommandClassifier;
 import org.gerritproxy.routing.WriteMaster;
-import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.routing.admission.FetchGate;
 import org.gerritproxy.routing.replication.ReceiveCommands;
 import org.gerritproxy.routing.replication.RefTarget;
@@ -163,7 +163,7 @@ final class ProxiedCommand implements Command, AsyncCommandStreamsAware, Channel
     RelayExec b = backend;
     CachedFetches f = cachedFetches;
     // A fill of the pack cache that this command leads goes on for the clients reading along;
-    // the node's channel closes once it is in.
+    // the node's command is ended (EOF) once the answer is in, or closed if the node fails.
     if (b != null && (f == null
         || !f.clientGone(new CachedFetches.Orphan(b::endStdin, () -> b.close(true))))) {
       b.close(true);
