@@ -36,9 +36,13 @@ final class BackendSessions implements Closeable {
   private final Duration loginTimeout;
   /** Concurrent, so {@link #openNodes} need not wait for a login that {@link #to} is making. */
   private final Map<String, ClientSession> byNode = new ConcurrentHashMap<>();
-  /** Sessions kept open past {@link #close} until released: a pack cache fill still reads them. */
-  private final Map<ClientSession, Integer> held = new java.util.HashMap<>();
-  private boolean closed;
+  /**
+   * Sessions kept open past {@link #close} until released: a pack cache fill still reads them.
+   * Not under this object's lock, which {@link #to} holds through a login: holding and releasing
+   * happen on I/O threads, which must not wait for another command's login.
+   */
+  private final Map<ClientSession, Integer> held = new ConcurrentHashMap<>();
+  private volatile boolean closed;
 
   /**
    * @param timeout how long a node may take to accept the connection
@@ -134,7 +138,7 @@ final class BackendSessions implements Closeable {
    * pack cache's fill of an entry, whose node answer others read along, outlives the client that
    * asked for it.
    */
-  synchronized Runnable hold(ClientSession session) {
+  Runnable hold(ClientSession session) {
     held.merge(session, 1, Integer::sum);
     java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
     return () -> {
@@ -144,13 +148,11 @@ final class BackendSessions implements Closeable {
     };
   }
 
-  private synchronized void release(ClientSession session) {
-    Integer left = held.merge(session, -1, Integer::sum);
-    if (left != null && left <= 0) {
-      held.remove(session);
-      if (closed) {
-        session.close(true);
-      }
+  private void release(ClientSession session) {
+    // Down to none: the entry goes, then the close is checked. close() sets closed, then checks
+    // the entries: whichever comes second closes the session (both may; closing twice is fine).
+    if (held.computeIfPresent(session, (s, n) -> n > 1 ? n - 1 : null) == null && closed) {
+      session.close(true);
     }
   }
 

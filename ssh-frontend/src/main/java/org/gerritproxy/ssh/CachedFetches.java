@@ -282,15 +282,17 @@ final class CachedFetches {
     } else if (found instanceof PackStore.Lookup.Follow follow) {
       serve(follow.source(), Outcome.COALESCED, request.length);
     } else if (found instanceof PackStore.Lookup.Lead lead) {
+      Runnable release = relay.holdNode(); // before the lock, given back if the command ended
       synchronized (this) {
         if (over) {
           // The command ended while its check was under way: nobody will fill this entry, and
           // identical fetches must not wait for it.
+          release.run();
           lead.fill().fail();
           lead.source().close();
           return;
         }
-        capture = new Fill(lead.fill(), watch(lead.fill()), relay.holdNode());
+        capture = new Fill(lead.fill(), watch(lead.fill()), release);
         owed++;
         relay.toNode(request, 0, request.length, 0);
       }

@@ -13,6 +13,7 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.command.CommandFactory;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.gerritproxy.routing.AdminState;
 import org.gerritproxy.routing.Endpoint;
@@ -47,6 +48,13 @@ final class OneNodeFrontend implements AutoCloseable {
    */
   static OneNodeFrontend start(Path dir, PublickeyAuthenticator nodeLogin, Duration loginGrace,
       Duration connectTimeout, Duration step) throws Exception {
+    return start(dir, nodeLogin, loginGrace, connectTimeout, step,
+        (channel, command) -> new SshRelayTest.FakeGerritCommand(command));
+  }
+
+  /** The same, the node running {@code commands}. */
+  static OneNodeFrontend start(Path dir, PublickeyAuthenticator nodeLogin, Duration loginGrace,
+      Duration connectTimeout, Duration step, CommandFactory commands) throws Exception {
     OneNodeFrontend f = new OneNodeFrontend(step);
     try {
       f.node = SshServer.setUpDefaultServer();
@@ -54,7 +62,7 @@ final class OneNodeFrontend implements AutoCloseable {
       f.node.setPort(0);
       f.node.setKeyPairProvider(KeyPairProvider.wrap(HostileSshClientsTest.newKey()));
       f.node.setPublickeyAuthenticator(nodeLogin);
-      f.node.setCommandFactory((channel, command) -> new SshRelayTest.FakeGerritCommand(command));
+      f.node.setCommandFactory(commands);
       f.node.start();
       f.frontend = frontend(dir, f.node.getPort(), f.alice, loginGrace, connectTimeout);
       f.port = f.frontend.start().getPort();
@@ -66,6 +74,11 @@ final class OneNodeFrontend implements AutoCloseable {
       f.close();
       throw e;
     }
+  }
+
+  /** The SSH frontend under test. */
+  SshFrontend frontend() {
+    return frontend;
   }
 
   /** A new connection to the frontend, logged in as alice. */
