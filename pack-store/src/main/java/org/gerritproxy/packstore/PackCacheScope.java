@@ -22,6 +22,9 @@ public record PackCacheScope(ProjectPatterns projects, Optional<PackStore> store
     Objects.requireNonNull(observer, "observer");
   }
 
+  /** How the cache's own requests name themselves to the nodes (User-Agent, v2 agent). */
+  public static final String AGENT = "gerrit-proxy-pack-cache";
+
   /** No cache: every fetch goes to the nodes as before. */
   public static final PackCacheScope OFF =
       new PackCacheScope(ProjectPatterns.NONE, Optional.empty(), PackCacheObserver.NONE);

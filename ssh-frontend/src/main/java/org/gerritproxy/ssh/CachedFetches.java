@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * client never holds the node back from the others reading along.
  *
  * <p>The fill rides on the first client's own upload-pack: when that client hangs up mid-fill, the
- * node's answer still goes on into the entry for the clients reading along ({@link #clientGone}),
- * and the node's channel and session close once it ended.
+ * node's answer still goes on into the entry for the clients reading along ({@link #clientGone});
+ * once it is in, the node's command is ended with EOF, as git ends it, and its session let go.
  */
 final class CachedFetches {
   private static final Logger log = LoggerFactory.getLogger(CachedFetches.class);
@@ -61,7 +61,6 @@ final class CachedFetches {
   private static final int MAX_LS_REFS = 64 * 1024 * 1024;
   /** How much of an entry is queued for the client at a time. */
   private static final int SERVE_CHUNK = 256 * 1024;
-  private static final String AGENT = "gerrit-proxy-pack-cache";
 
   /** How bytes leave: the command's ordinary relay, which gives the sender's window back. */
   interface Relay {
@@ -254,7 +253,7 @@ final class CachedFetches {
   private void check(FetchRequest fetch, byte[] request) {
     ByteArrayOutputStream ask = new ByteArrayOutputStream();
     ask.writeBytes(PktLines.data("command=ls-refs\n"));
-    ask.writeBytes(PktLines.data("agent=" + AGENT + "\n"));
+    ask.writeBytes(PktLines.data("agent=" + PackCacheScope.AGENT + "\n"));
     fetch.capabilities().stream().filter(c -> c.startsWith("object-format="))
         .findFirst().ifPresent(f -> ask.writeBytes(PktLines.data(f + "\n")));
     ask.writeBytes(PktLines.DELIM);

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.packstore.PackFill;
 import org.gerritproxy.routing.git.PktLines;
 import org.gerritproxy.routing.packcache.VisibleRefs;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class NodeUploadPack {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeUploadPack.class);
-  static final String USER_AGENT = "gerrit-proxy-pack-cache";
+  static final String USER_AGENT = PackCacheScope.AGENT;
   /** An ls-refs answer larger than this is not waited for: the fetch passes through. */
   private static final int MAX_LS_REFS = 64 * 1024 * 1024;
 
