@@ -290,10 +290,8 @@ final class PackCacheHandler extends ChannelDuplexHandler {
     node = target.get();
     state = State.CHECKING;
     Map<String, String> credentials = credentials();
-    Optional<String> objectFormat = fetch.capabilities().stream()
-        .filter(c -> c.startsWith("object-format=")).findFirst();
     PackCache c = cache;
-    c.nodes().lsRefs(nodeUrl(node), credentials, objectFormat)
+    c.nodes().lsRefs(nodeUrl(node), credentials, fetch.objectFormat())
         .whenComplete((refs, err) -> ctx.executor().execute(() -> checked(fetch, refs, err)));
   }
 

@@ -17,7 +17,6 @@ import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.packstore.PackFill;
 import org.gerritproxy.packstore.PackSource;
 import org.gerritproxy.packstore.PackStore;
-import org.gerritproxy.routing.git.PktLines;
 import org.gerritproxy.routing.git.PktMessages;
 import org.gerritproxy.routing.packcache.FetchRequest;
 import org.gerritproxy.routing.packcache.VisibleRefs;
@@ -57,8 +56,6 @@ final class CachedFetches {
   private static final Logger log = LoggerFactory.getLogger(CachedFetches.class);
   /** A request longer than this is no fetch the cache answers: from there on all passes through. */
   static final int MAX_REQUEST = 1024 * 1024;
-  /** An ls-refs answer larger than this is not kept: the fetch goes to the node. */
-  private static final int MAX_LS_REFS = 64 * 1024 * 1024;
   /** How much of an entry is queued for the client at a time. */
   private static final int SERVE_CHUNK = 256 * 1024;
 
@@ -251,17 +248,9 @@ final class CachedFetches {
 
   /** Asks the node for the user's ls-refs, on the user's own upload-pack. Under the lock. */
   private void check(FetchRequest fetch, byte[] request) {
-    ByteArrayOutputStream ask = new ByteArrayOutputStream();
-    ask.writeBytes(PktLines.data("command=ls-refs\n"));
-    ask.writeBytes(PktLines.data("agent=" + PackCacheScope.AGENT + "\n"));
-    fetch.capabilities().stream().filter(c -> c.startsWith("object-format="))
-        .findFirst().ifPresent(f -> ask.writeBytes(PktLines.data(f + "\n")));
-    ask.writeBytes(PktLines.DELIM);
-    ask.writeBytes(PktLines.data("peel\n"));
-    ask.writeBytes(PktLines.FLUSH);
     capture = new LsRefs(fetch, request);
     owed++;
-    byte[] b = ask.toByteArray();
+    byte[] b = VisibleRefs.lsRefsRequest(PackCacheScope.AGENT, fetch.objectFormat());
     relay.toNode(b, 0, b.length, 0);
   }
 
@@ -446,7 +435,7 @@ final class CachedFetches {
 
     @Override
     public void take(byte[] data, int off, int len) {
-      if (answer.size() + len > MAX_LS_REFS) {
+      if (answer.size() + len > VisibleRefs.MAX_ANSWER) {
         tooLarge = true;
         answer.reset();
       }

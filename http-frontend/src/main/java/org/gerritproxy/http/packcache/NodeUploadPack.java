@@ -1,6 +1,5 @@
 package org.gerritproxy.http.packcache;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -15,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.packstore.PackFill;
-import org.gerritproxy.routing.git.PktLines;
 import org.gerritproxy.routing.packcache.VisibleRefs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +28,6 @@ public final class NodeUploadPack {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeUploadPack.class);
   static final String USER_AGENT = PackCacheScope.AGENT;
-  /** An ls-refs answer larger than this is not waited for: the fetch passes through. */
-  private static final int MAX_LS_REFS = 64 * 1024 * 1024;
 
   private final HttpClient http;
   /** Reads node answers into fills: blocking reads, one thread per fill in progress. */
@@ -118,24 +114,18 @@ public final class NodeUploadPack {
 
   private CompletableFuture<VisibleRefs> askLsRefs(URI url, Map<String, String> headers,
       Optional<String> objectFormat) {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.writeBytes(PktLines.data("command=ls-refs\n"));
-    body.writeBytes(PktLines.data("agent=" + USER_AGENT + "\n"));
-    objectFormat.ifPresent(f -> body.writeBytes(PktLines.data(f + "\n")));
-    body.writeBytes(PktLines.DELIM);
-    body.writeBytes(PktLines.data("peel\n"));
-    body.writeBytes(PktLines.FLUSH);
-    HttpRequest request = request(url, headers, body.toByteArray(), Map.of());
+    HttpRequest request = request(url, headers,
+        VisibleRefs.lsRefsRequest(USER_AGENT, objectFormat), Map.of());
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
         .thenApply(r -> {
           try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {
               throw new IllegalStateException("ls-refs answered HTTP " + r.statusCode());
             }
-            byte[] bytes = in.readNBytes(MAX_LS_REFS + 1);
-            if (bytes.length > MAX_LS_REFS) {
+            byte[] bytes = in.readNBytes(VisibleRefs.MAX_ANSWER + 1);
+            if (bytes.length > VisibleRefs.MAX_ANSWER) {
               throw new IllegalStateException("the ls-refs answer is larger than "
-                  + MAX_LS_REFS + " bytes");
+                  + VisibleRefs.MAX_ANSWER + " bytes");
             }
             return VisibleRefs.parseLsRefs(bytes);
           } catch (IOException e) {

@@ -152,6 +152,11 @@ public record FetchRequest(String project, String command, SortedSet<String> cap
     return Optional.empty();
   }
 
+  /** The client's {@code object-format=} capability line, if it sent one. */
+  public Optional<String> objectFormat() {
+    return capabilities.stream().filter(c -> c.startsWith("object-format=")).findFirst();
+  }
+
   /** True when the answer carries the annotated tags of the refs the user sees. */
   public boolean includesTags() {
     return arguments.contains("include-tag");

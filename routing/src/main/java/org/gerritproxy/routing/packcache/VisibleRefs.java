@@ -5,6 +5,7 @@ import org.gerritproxy.routing.git.PktLines;
 import java.util.HexFormat;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -21,6 +22,24 @@ public record VisibleRefs(SortedMap<String, String> refs, Set<String> tips) {
   public VisibleRefs {
     refs = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(refs));
     tips = Set.copyOf(tips);
+  }
+
+  /** An ls-refs answer larger than this is not waited for: the fetch goes to the node instead. */
+  public static final int MAX_ANSWER = 64 * 1024 * 1024;
+
+  /**
+   * The request whose answer {@link #parseLsRefs} reads: the user's {@code ls-refs}, every ref,
+   * annotated tags peeled, in the client's object format, sent as {@code agent}.
+   */
+  public static byte[] lsRefsRequest(String agent, Optional<String> objectFormat) {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.writeBytes(PktLines.data("command=ls-refs\n"));
+    body.writeBytes(PktLines.data("agent=" + agent + "\n"));
+    objectFormat.ifPresent(f -> body.writeBytes(PktLines.data(f + "\n")));
+    body.writeBytes(PktLines.DELIM);
+    body.writeBytes(PktLines.data("peel\n"));
+    body.writeBytes(PktLines.FLUSH);
+    return body.toByteArray();
   }
 
   /**

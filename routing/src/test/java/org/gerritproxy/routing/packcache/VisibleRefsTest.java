@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** What a user's own ls-refs allows the cache to serve that user. */
@@ -64,5 +65,19 @@ class VisibleRefsTest {
     assertThat(oneTag.entryKey(tags)).isNotEqualTo(twoTags.entryKey(tags));
     assertThat(oneTag.entryKey(tags)).as("branches do not count")
         .isEqualTo(otherBranches.entryKey(tags));
+  }
+
+  /** The check's request: a v2 ls-refs with peel, in the client's object format, named by agent. */
+  @Test
+  void theChecksRequestIsAPeeledLsRefsInTheClientsObjectFormat() {
+    FetchRequest r = FetchRequest.parse("p", VisibleRefs.lsRefsRequest("gerrit-proxy-pack-cache",
+        Optional.of("object-format=sha256")));
+    assertThat(r.command()).isEqualTo("ls-refs");
+    assertThat(r.capabilities())
+        .containsExactly("agent=gerrit-proxy-pack-cache", "object-format=sha256");
+    assertThat(r.arguments()).containsExactly("peel");
+    assertThat(r.objectFormat()).contains("object-format=sha256");
+    assertThat(FetchRequest.parse("p", VisibleRefs.lsRefsRequest("a", Optional.empty()))
+        .objectFormat()).isEmpty();
   }
 }
