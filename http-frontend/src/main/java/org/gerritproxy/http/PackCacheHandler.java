@@ -291,7 +291,8 @@ final class PackCacheHandler extends ChannelDuplexHandler {
     state = State.CHECKING;
     Map<String, String> credentials = credentials();
     PackCache c = cache;
-    c.nodes().lsRefs(nodeUrl(node), credentials, fetch.objectFormat())
+    c.nodes().lsRefs(nodeUrl(node), credentials, fetch.objectFormat(),
+            c.scope().tipNames().checkPrefixes(fetch).orElse(java.util.Collections.emptySortedSet()))
         .whenComplete((refs, err) -> ctx.executor().execute(() -> checked(fetch, refs, err)));
   }
 
@@ -305,6 +306,7 @@ final class PackCacheHandler extends ChannelDuplexHandler {
       passOn(true, "check_failed");
       return;
     }
+    cache.scope().tipNames().checked(fetch, refs);
     if (!refs.mayBeServed(fetch)) {
       passOn(true, "not_visible"); // Gerrit decides whether this user may have these objects
       return;
@@ -415,6 +417,8 @@ final class PackCacheHandler extends ChannelDuplexHandler {
     boolean fromProxy;
     List<Map.Entry<String, String>> headers;
     ByteArrayOutputStream body = new ByteArrayOutputStream();
+    /** The answer, once published to the round. */
+    RequestCoalescer.SharedAnswer shared;
 
     Capture(RequestCoalescer.Round round, Coalescing.Kind kind, String node) {
       this.round = round;
@@ -467,7 +471,8 @@ final class PackCacheHandler extends ChannelDuplexHandler {
         LOG.debug("pack cache: a ref answer is not shared: {}", why.get());
         round.publish(Optional.empty());
       } else {
-        round.publish(Optional.of(new RequestCoalescer.SharedAnswer(status, headers, whole, node)));
+        shared = new RequestCoalescer.SharedAnswer(status, headers, whole, node);
+        round.publish(Optional.of(shared));
       }
       return true;
     }
@@ -480,6 +485,7 @@ final class PackCacheHandler extends ChannelDuplexHandler {
       try {
         if (c.see(msg)) {
           capture = null;
+          learnNames(c);
         }
       } catch (RuntimeException e) {
         // Never in the way of the leader's own answer: the others ask Gerrit themselves.
@@ -490,6 +496,26 @@ final class PackCacheHandler extends ChannelDuplexHandler {
     }
     ctx.write(msg, promise);
   }
+
+  /**
+   * A client's own ls-refs answer tells under which names the tips it may then want are: the
+   * names the check of that fetch will ask about. A larger answer (a clone's every branch and tag)
+   * is not read for it: reading it here would hold up this event loop.
+   */
+  private void learnNames(Capture c) {
+    if (c.kind != Coalescing.Kind.UPLOAD_PACK_RPC || c.shared == null
+        || c.shared.body().length > LEARN_NAMES_LIMIT) {
+      return;
+    }
+    try {
+      cache.scope().tipNames().learn(project, VisibleRefs.parseLsRefs(c.shared.body()));
+    } catch (IllegalArgumentException e) {
+      LOG.debug("pack cache: an ls-refs answer of {} was not read for names: {}", project,
+          e.getMessage());
+    }
+  }
+
+  private static final int LEARN_NAMES_LIMIT = 256 * 1024;
 
   /** Fetches from the node, with the user's credentials, into the new entry. */
   private void fill(PackFill fill) {

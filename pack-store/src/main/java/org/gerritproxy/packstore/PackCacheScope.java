@@ -12,14 +12,17 @@ import org.gerritproxy.routing.packcache.ProjectPatterns;
  * @param projects the projects whose fetches may be cached; none means the cache is off
  * @param store the entries on disk; empty when the cache is off
  * @param observer metrics and events
+ * @param tipNames the ref names the checks ask about; lives as long as the process, across
+ *     reloads
  */
 public record PackCacheScope(ProjectPatterns projects, Optional<PackStore> store,
-    PackCacheObserver observer) {
+    PackCacheObserver observer, TipNames tipNames) {
 
   public PackCacheScope {
     Objects.requireNonNull(projects, "projects");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(observer, "observer");
+    Objects.requireNonNull(tipNames, "tipNames");
   }
 
   /** How the cache's own requests name themselves to the nodes (User-Agent, v2 agent). */
@@ -27,7 +30,8 @@ public record PackCacheScope(ProjectPatterns projects, Optional<PackStore> store
 
   /** No cache: every fetch goes to the nodes as before. */
   public static final PackCacheScope OFF =
-      new PackCacheScope(ProjectPatterns.NONE, Optional.empty(), PackCacheObserver.NONE);
+      new PackCacheScope(ProjectPatterns.NONE, Optional.empty(), PackCacheObserver.NONE,
+          new TipNames(0));
 
   /** True when fetches of {@code project} may be answered from the cache. */
   public boolean covers(String project) {

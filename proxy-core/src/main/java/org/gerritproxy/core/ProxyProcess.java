@@ -41,6 +41,7 @@ import org.gerritproxy.http.packcache.NodeUploadPack;
 import org.gerritproxy.http.packcache.PackCache;
 import org.gerritproxy.packstore.PackCacheObserver;
 import org.gerritproxy.packstore.PackCacheScope;
+import org.gerritproxy.packstore.TipNames;
 import org.gerritproxy.packstore.PackStore;
 import org.gerritproxy.routing.packcache.PackCacheSettings;
 import org.gerritproxy.routing.ElectionMode;
@@ -99,6 +100,8 @@ public final class ProxyProcess implements AutoCloseable {
   private BatchGroups batchGroups;
   /** The pack cache in force; a reload replaces it whole (keeping the store when it can). */
   private volatile PackCache packCache = PackCache.OFF;
+  /** The ref names the pack cache's checks ask about: kept across reloads, like the nodes' client. */
+  private final TipNames tipNames = new TipNames(PACK_CACHE_TIP_NAMES);
   /** The pack cache's requests to the nodes; made with the first cache, kept for later ones. */
   private NodeUploadPack packNodes;
   private final HttpListener http = new HttpListener(settings -> {
@@ -407,8 +410,15 @@ public final class ProxyProcess implements AutoCloseable {
     if (packNodes == null) {
       packNodes = new NodeUploadPack(cfg.httpd().connectTimeout(), PACK_CACHE_NODE_TIMEOUT);
     }
-    packCache = new PackCache(new PackCacheScope(s.projects(), store, observer), packNodes);
+    packCache = new PackCache(new PackCacheScope(s.projects(), store, observer, tipNames),
+        packNodes);
   }
+
+  /**
+   * Object ids whose ref names the pack cache's checks remember: about 200 bytes each, so a few
+   * MB at most; far more than the tips a CI storm fetches at once.
+   */
+  private static final int PACK_CACHE_TIP_NAMES = 20_000;
 
   /** The longest the pack cache waits for a node's answer to begin (ls-refs, or a fetch's pack). */
   private static final Duration PACK_CACHE_NODE_TIMEOUT = Duration.ofMinutes(10);

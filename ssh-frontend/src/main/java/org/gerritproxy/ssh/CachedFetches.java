@@ -246,11 +246,16 @@ final class CachedFetches {
 
   // ------------------------------------------------------------------ the check
 
-  /** Asks the node for the user's ls-refs, on the user's own upload-pack. Under the lock. */
+  /**
+   * Asks the node for the user's ls-refs, on the user's own upload-pack: of the refs the wants were
+   * last seen under, when they are known ({@link org.gerritproxy.packstore.TipNames}). Under the
+   * lock.
+   */
   private void check(FetchRequest fetch, byte[] request) {
     capture = new LsRefs(fetch, request);
     owed++;
-    byte[] b = VisibleRefs.lsRefsRequest(PackCacheScope.AGENT, fetch.objectFormat());
+    byte[] b = VisibleRefs.lsRefsRequest(PackCacheScope.AGENT, fetch.objectFormat(),
+        scope.tipNames().checkPrefixes(fetch).orElse(java.util.Collections.emptySortedSet()));
     relay.toNode(b, 0, b.length, 0);
   }
 
@@ -259,6 +264,7 @@ final class CachedFetches {
       pass(request, "check_failed");
       return;
     }
+    scope.tipNames().checked(fetch, refs.get());
     if (!refs.get().mayBeServed(fetch)) {
       pass(request, "not_visible"); // Gerrit decides whether this user may have these objects
       return;

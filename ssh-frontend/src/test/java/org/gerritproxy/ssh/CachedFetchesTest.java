@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.gerritproxy.packstore.PackCacheObserver;
 import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.packstore.PackStore;
+import org.gerritproxy.packstore.TipNames;
 import org.gerritproxy.routing.git.PktLines;
 import org.gerritproxy.routing.packcache.ProjectPatterns;
 import org.junit.jupiter.api.AfterEach;
@@ -120,7 +121,8 @@ class CachedFetchesTest {
   private final Told told = new Told();
 
   private PackCacheScope scope(PackStore store) {
-    return new PackCacheScope(new ProjectPatterns(List.of("ci/*")), Optional.of(store), told);
+    return new PackCacheScope(new ProjectPatterns(List.of("ci/*")), Optional.of(store), told,
+        new TipNames(1000));
   }
 
   private CachedFetches session(PackCacheScope scope, Sides sides) {
@@ -175,6 +177,41 @@ class CachedFetchesTest {
     assertThat(second.toClient.toByteArray()).isEqualTo(concat(ADVERTISEMENT, PACK_ANSWER));
     assertThat(second.clientWindowBack).isEqualTo(fetch(TIP).length + END.length);
     assertThat(told.said).containsExactly("MISS", "HIT");
+  }
+
+  /**
+   * A check asks Gerrit about the refs its wants were last seen under, when they are known; a
+   * check that no longer shows the want there sends the fetch to the node, and the next asks about
+   * every ref again.
+   */
+  @Test
+  void aCheckAsksOnlyAboutTheRefsItsWantsWereSeenUnder() {
+    PackStore store = PackStore.open(dir, 1 << 20, PackCacheObserver.NONE);
+    PackCacheScope scope = scope(store);
+    String everyRef = "0009peel\n0000";
+    String named = "0009peel\n001fref-prefix refs/heads/main\n0000";
+
+    Sides first = new Sides();
+    CachedFetches one = session(scope, first);
+    send(one, fetch(TIP));
+    assertThat(first.nodeSaw()).as("nothing known yet: every ref").endsWith(everyRef);
+    answer(one, VISIBLE);
+    answer(one, PACK_ANSWER);
+
+    Sides second = new Sides();
+    CachedFetches two = session(scope, second);
+    send(two, fetch(TIP));
+    assertThat(second.nodeSaw()).as("the name the first check showed").endsWith(named);
+    // The branch moved on: Gerrit shows another id under that name.
+    answer(two, concat(PktLines.data(SECRET + " refs/heads/main\n"), PktLines.FLUSH));
+    assertThat(second.nodeSaw()).as("the node decides")
+        .endsWith(new String(fetch(TIP), StandardCharsets.ISO_8859_1));
+    assertThat(told.said).containsExactly("MISS", "passed not_visible");
+
+    Sides third = new Sides();
+    CachedFetches three = session(scope, third);
+    send(three, fetch(TIP));
+    assertThat(third.nodeSaw()).as("the stale name was forgotten").endsWith(everyRef);
   }
 
   @Test

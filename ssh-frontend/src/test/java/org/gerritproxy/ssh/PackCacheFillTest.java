@@ -24,6 +24,7 @@ import org.apache.sshd.server.command.Command;
 import org.gerritproxy.packstore.PackCacheObserver;
 import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.packstore.PackStore;
+import org.gerritproxy.packstore.TipNames;
 import org.gerritproxy.routing.git.PktLines;
 import org.gerritproxy.routing.packcache.ProjectPatterns;
 import org.junit.jupiter.api.AfterAll;
@@ -58,7 +59,7 @@ class PackCacheFillTest {
         Duration.ofSeconds(10), STEP, (channel, command) -> new SlowUploadPack());
     store = PackStore.open(dir.resolve("cache"), 64 << 20, PackCacheObserver.NONE);
     PackCacheScope scope = new PackCacheScope(new ProjectPatterns(List.of("ci/*")),
-        Optional.of(store), PackCacheObserver.NONE);
+        Optional.of(store), PackCacheObserver.NONE, new TipNames(1000));
     proxy.frontend().usePackCache(() -> scope);
   }
 

@@ -54,6 +54,14 @@ public record HttpdLogEntry(String client, String thread, String user, Instant t
         return query < 0 ? "" : resource.substring(query + 1);
     }
 
+    private static final Pattern LENGTH = Pattern.compile("\" \\d{3} (\\d+) ");
+
+    /** The response length Gerrit logged, or -1 when the line has none. */
+    public long responseLength() {
+        Matcher m = LENGTH.matcher(line);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
     public boolean isAnonymous() {
         return user == null;
     }

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,20 +68,21 @@ public final class NodeUploadPack {
   }
 
   /**
-   * The refs the user of {@code headers} sees in the project at {@code url}. Fails (exceptionally)
+   * The refs the user of {@code headers} sees in the project at {@code url}, of those named by
+   * {@code refPrefixes} (none: every ref). Fails (exceptionally)
    * on any answer but a whole ls-refs: the caller then passes the fetch through.
    *
    * @param objectFormat the client's {@code object-format=} capability line, if it sent one
    */
   public CompletableFuture<VisibleRefs> lsRefs(URI url, Map<String, String> headers,
-      Optional<String> objectFormat) {
-    String key = checkKey(url, headers, objectFormat);
+      Optional<String> objectFormat, SortedSet<String> refPrefixes) {
+    String key = checkKey(url, headers, objectFormat, refPrefixes);
     CompletableFuture<VisibleRefs> mine = new CompletableFuture<>();
     CompletableFuture<VisibleRefs> running = checking.putIfAbsent(key, mine);
     if (running != null) {
       return running;
     }
-    askLsRefs(url, headers, objectFormat).whenComplete((refs, err) -> {
+    askLsRefs(url, headers, objectFormat, refPrefixes).whenComplete((refs, err) -> {
       checking.remove(key, mine);
       if (err != null) {
         mine.completeExceptionally(err);
@@ -93,7 +95,7 @@ public final class NodeUploadPack {
 
   /** Who asks what: equal keys get equal answers from Gerrit. */
   private static String checkKey(URI url, Map<String, String> headers,
-      Optional<String> objectFormat) {
+      Optional<String> objectFormat, SortedSet<String> refPrefixes) {
     java.security.MessageDigest d;
     try {
       d = java.security.MessageDigest.getInstance("SHA-256");
@@ -101,7 +103,8 @@ public final class NodeUploadPack {
       throw new IllegalStateException(e);
     }
     StringBuilder sb = new StringBuilder(url.toString()).append('\n')
-        .append(objectFormat.orElse("")).append('\n');
+        .append(objectFormat.orElse("")).append('\n')
+        .append(String.join("\n", refPrefixes)).append("\n\n");
     // The client address does not change what Gerrit shows; the credentials do.
     headers.forEach((k, v) -> {
       if (!k.equalsIgnoreCase("X-Forwarded-For")) {
@@ -113,9 +116,9 @@ public final class NodeUploadPack {
   }
 
   private CompletableFuture<VisibleRefs> askLsRefs(URI url, Map<String, String> headers,
-      Optional<String> objectFormat) {
+      Optional<String> objectFormat, SortedSet<String> refPrefixes) {
     HttpRequest request = request(url, headers,
-        VisibleRefs.lsRefsRequest(USER_AGENT, objectFormat), Map.of());
+        VisibleRefs.lsRefsRequest(USER_AGENT, objectFormat, refPrefixes), Map.of());
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
         .thenApply(r -> {
           try (InputStream in = r.body()) {

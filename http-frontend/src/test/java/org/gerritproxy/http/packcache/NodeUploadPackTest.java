@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.Collections;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -87,18 +90,25 @@ class NodeUploadPackTest {
     Map<String, String> aliceElsewhere = Map.of("Authorization", "Basic YWxpY2U6cHc=",
         "X-Forwarded-For", "10.0.0.2");
     Map<String, String> bob = Map.of("Authorization", "Basic Ym9iOnB3");
-    CompletableFuture<VisibleRefs> first = client.lsRefs(url(), alice, Optional.empty());
+    SortedSet<String> every = Collections.emptySortedSet();
+    CompletableFuture<VisibleRefs> first = client.lsRefs(url(), alice, Optional.empty(), every);
     awaitAsked(1);
-    CompletableFuture<VisibleRefs> second = client.lsRefs(url(), aliceElsewhere, Optional.empty());
-    CompletableFuture<VisibleRefs> other = client.lsRefs(url(), bob, Optional.empty());
-    awaitAsked(2);
+    CompletableFuture<VisibleRefs> second =
+        client.lsRefs(url(), aliceElsewhere, Optional.empty(), every);
+    CompletableFuture<VisibleRefs> other = client.lsRefs(url(), bob, Optional.empty(), every);
+    // The same user asking about other refs gets another answer: it asks on its own.
+    CompletableFuture<VisibleRefs> narrowed = client.lsRefs(url(), alice, Optional.empty(),
+        new TreeSet<>(List.of("refs/heads/main")));
+    awaitAsked(3);
     release.countDown();
     assertThat(first.get(30, TimeUnit.SECONDS).tips()).containsExactly(TIP);
     assertThat(second.get(30, TimeUnit.SECONDS).tips()).containsExactly(TIP);
     assertThat(other.get(30, TimeUnit.SECONDS).tips()).containsExactly(TIP);
-    assertThat(asked).containsExactlyInAnyOrder("Basic YWxpY2U6cHc=", "Basic Ym9iOnB3");
+    assertThat(narrowed.get(30, TimeUnit.SECONDS).tips()).containsExactly(TIP);
+    assertThat(asked).containsExactlyInAnyOrder("Basic YWxpY2U6cHc=", "Basic Ym9iOnB3",
+        "Basic YWxpY2U6cHc=");
 
-    client.lsRefs(url(), alice, Optional.empty()).get(30, TimeUnit.SECONDS);
-    assertThat(asked).as("a finished check is not reused").hasSize(3);
+    client.lsRefs(url(), alice, Optional.empty(), every).get(30, TimeUnit.SECONDS);
+    assertThat(asked).as("a finished check is not reused").hasSize(4);
   }
 }

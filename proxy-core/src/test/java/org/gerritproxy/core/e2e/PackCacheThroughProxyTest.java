@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,6 +30,7 @@ import org.gerritproxy.core.cluster.HttpdLogEntry;
 import org.gerritproxy.core.cluster.LogMark;
 import org.gerritproxy.core.events.ClusterEvent;
 import org.gerritproxy.routing.packcache.FetchResponseCheck;
+import org.gerritproxy.routing.packcache.VisibleRefs;
 import org.gerritproxy.routing.git.PktLines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,6 +117,41 @@ class PackCacheThroughProxyTest {
     assertThat(posts).extracting(e -> e.line().contains("gerrit-proxy-pack-cache"))
         .as("git's ls-refs, then the cache's check: %s", posts).containsExactlyInAnyOrder(false, true);
     assertThat(posts).allMatch(e -> alice.equals(e.user()));
+  }
+
+  /**
+   * Gerrit decides read permissions ref by ref (a change ref's by its change), so a check of every
+   * ref costs a project with many changes a decision per change on every cached fetch. The check
+   * asks only about the refs the wanted tip was seen under: the node's own log shows the size of
+   * what it answered the check.
+   */
+  @Test
+  void theCheckAsksGerritOnlyAboutTheRefsTheWantWasSeenUnder() throws Exception {
+    String direct = node.httpUrl().toString();
+    Optional<String> sha1 = Optional.of("object-format=sha1");
+    long every = post(proxy.http, direct, alice,
+        VisibleRefs.lsRefsRequest("t", sha1)).body().length;
+    long named = post(proxy.http, direct, alice, VisibleRefs.lsRefsRequest("t", sha1,
+        new java.util.TreeSet<>(List.of("HEAD", "refs/heads/master")))).body().length;
+    assertThat(named).as("what the named refs cost against every ref").isLessThan(every);
+
+    Path work = Files.createTempDirectory(dir, "named");
+    String url = proxy.url(alice, "pw-" + alice) + "/a/" + project;
+    Git.ok(work, "init", "-q", "first");
+    Git.ok(work, "init", "-q", "second");
+    Git.ok(work.resolve("first"), "-c", "protocol.version=2", "fetch", "-q", url,
+        "refs/heads/master");
+    LogMark mark = node.httpdLog().mark();
+    double hits = metric("hit");
+    Git.ok(work.resolve("second"), "-c", "protocol.version=2", "fetch", "-q", url,
+        "refs/heads/master");
+    assertThat(metric("hit")).isEqualTo(hits + 1);
+    awaitLogged(mark, 2);
+    List<HttpdLogEntry> checks = uploadPackPosts(mark).stream()
+        .filter(e -> e.line().contains("\"gerrit-proxy-pack-cache\"")).toList();
+    assertThat(checks).hasSize(1);
+    assertThat(checks.get(0).responseLength()).as("the check's answer: %s", checks)
+        .isPositive().isLessThanOrEqualTo(named);
   }
 
   @Test

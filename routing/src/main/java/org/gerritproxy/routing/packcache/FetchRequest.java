@@ -181,6 +181,10 @@ public record FetchRequest(String project, String command, SortedSet<String> cap
     return HexFormat.of().formatHex(d.digest());
   }
 
+  static boolean isObjectId(String s) {
+    return OBJECT_ID.matcher(s).matches();
+  }
+
   private static String keyword(String line, char separator) {
     int i = line.indexOf(separator);
     return i < 0 ? line : line.substring(0, i);

@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The refs one user sees in one project, as that user's own protocol v2 {@code ls-refs} (with
@@ -28,18 +31,86 @@ public record VisibleRefs(SortedMap<String, String> refs, Set<String> tips) {
   public static final int MAX_ANSWER = 64 * 1024 * 1024;
 
   /**
+   * A check names at most this many refs; a fetch whose wants were seen under more names is
+   * checked against every ref. (git itself stops sending {@code ref-prefix} lines past 65.)
+   */
+  public static final int MAX_NAMED_REFS = 32;
+
+  /**
    * The request whose answer {@link #parseLsRefs} reads: the user's {@code ls-refs}, every ref,
    * annotated tags peeled, in the client's object format, sent as {@code agent}.
    */
   public static byte[] lsRefsRequest(String agent, Optional<String> objectFormat) {
+    return lsRefsRequest(agent, objectFormat, java.util.Collections.emptySortedSet());
+  }
+
+  /**
+   * The same, for the refs whose names start with one of {@code refPrefixes} only ({@code
+   * ref-prefix} lines); none means every ref.
+   */
+  public static byte[] lsRefsRequest(String agent, Optional<String> objectFormat,
+      SortedSet<String> refPrefixes) {
     java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
     body.writeBytes(PktLines.data("command=ls-refs\n"));
     body.writeBytes(PktLines.data("agent=" + agent + "\n"));
     objectFormat.ifPresent(f -> body.writeBytes(PktLines.data(f + "\n")));
     body.writeBytes(PktLines.DELIM);
     body.writeBytes(PktLines.data("peel\n"));
+    refPrefixes.forEach(p -> body.writeBytes(PktLines.data("ref-prefix " + p + "\n")));
     body.writeBytes(PktLines.FLUSH);
     return body.toByteArray();
+  }
+
+  /**
+   * Which refs a check of {@code request} asks Gerrit about: the names its wants were last seen
+   * under ({@code namesOfTip}, from earlier ls-refs answers), and every tag when the answer
+   * depends on the visible tags ({@code include-tag}). Gerrit's cost of an ls-refs grows with the
+   * refs it lists (each one's read permission is decided, a change ref's by its change): a
+   * project with many changes would pay for all of them on every cached fetch.
+   *
+   * <p>The names only choose what is asked. What is served is still decided by the answer alone
+   * ({@link #mayBeServed}): a stale or wrong name makes the check find no tip, and the fetch goes
+   * to Gerrit.
+   *
+   * @return empty when some want was never seen under a name, or under too many: then the check
+   *     asks about every ref
+   */
+  public static Optional<SortedSet<String>> checkPrefixes(FetchRequest request,
+      Function<String, Set<String>> namesOfTip) {
+    SortedSet<String> names = new TreeSet<>();
+    for (String want : request.wants()) {
+      Set<String> seen = namesOfTip.apply(want);
+      if (seen == null || seen.isEmpty()) {
+        return Optional.empty();
+      }
+      names.addAll(seen);
+    }
+    if (request.includesTags()) {
+      names.removeIf(n -> n.startsWith(TAGS));
+      names.add(TAGS);
+    }
+    return names.size() > MAX_NAMED_REFS ? Optional.empty()
+        : Optional.of(java.util.Collections.unmodifiableSortedSet(names));
+  }
+
+  private static final String TAGS = "refs/tags/";
+
+  /**
+   * Each object id this answer shows, with the names of the refs that point at it (an annotated
+   * tag's name under both the tag's id and the peeled one's).
+   */
+  public Map<String, Set<String>> namesByTip() {
+    Map<String, Set<String>> byTip = new java.util.HashMap<>();
+    refs.forEach((name, seen) -> {
+      for (String part : seen.split(" ")) {
+        String id = part.startsWith("peeled:") ? part.substring("peeled:".length()) : part;
+        if (!FetchRequest.isObjectId(id)) {
+          continue; // an unborn HEAD
+        }
+        byTip.computeIfAbsent(id, k -> new TreeSet<>()).add(name);
+      }
+    });
+    return byTip;
   }
 
   /**

@@ -4,7 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 /** What a user's own ls-refs allows the cache to serve that user. */
@@ -79,5 +87,95 @@ class VisibleRefsTest {
     assertThat(r.objectFormat()).contains("object-format=sha256");
     assertThat(FetchRequest.parse("p", VisibleRefs.lsRefsRequest("a", Optional.empty()))
         .objectFormat()).isEmpty();
+  }
+
+  @Test
+  void aNarrowedCheckIsAPeeledLsRefsOfTheNamedRefsOnly() {
+    FetchRequest r = FetchRequest.parse("p", VisibleRefs.lsRefsRequest("a", Optional.empty(),
+        new TreeSet<>(List.of("refs/heads/main", "refs/changes/01/1/1"))));
+    assertThat(r.arguments()).containsExactly("peel", "ref-prefix refs/changes/01/1/1",
+        "ref-prefix refs/heads/main");
+  }
+
+  /** What each want was last seen as, and what the check then asks about. */
+  @Test
+  void theCheckNamesTheRefsTheWantsWereSeenUnder() {
+    Map<String, Set<String>> seen = Map.of(
+        A, Set.of("refs/heads/main", "HEAD"),
+        B, Set.of("refs/changes/01/1/1"),
+        T, Set.of("refs/tags/v1"));
+    record Row(FetchRequest fetch, Optional<List<String>> asked) {}
+    List<Row> table = List.of(
+        new Row(fetch("want " + A), Optional.of(List.of("HEAD", "refs/heads/main"))),
+        new Row(fetch("want " + A, "want " + B),
+            Optional.of(List.of("HEAD", "refs/changes/01/1/1", "refs/heads/main"))),
+        // One want never seen: every ref.
+        new Row(fetch("want " + A, "want " + C), Optional.empty()),
+        // include-tag: the answer depends on every visible tag, so all of them are asked.
+        new Row(fetch("want " + B, "include-tag"),
+            Optional.of(List.of("refs/changes/01/1/1", "refs/tags/"))),
+        new Row(fetch("want " + T, "include-tag"), Optional.of(List.of("refs/tags/"))),
+        new Row(fetch("want " + T), Optional.of(List.of("refs/tags/v1"))));
+    for (Row row : table) {
+      assertThat(VisibleRefs.checkPrefixes(row.fetch(), seen::get).map(List::copyOf))
+          .as("%s", row.fetch().wants()).isEqualTo(row.asked());
+    }
+    Set<String> many = new TreeSet<>();
+    for (int i = 0; i <= VisibleRefs.MAX_NAMED_REFS; i++) {
+      many.add("refs/heads/b" + i);
+    }
+    assertThat(VisibleRefs.checkPrefixes(fetch("want " + A), w -> many)).as("too many").isEmpty();
+  }
+
+  @Test
+  void namesByTipHasTagsUnderBothIdsAndNoUnbornHead() {
+    VisibleRefs refs = VisibleRefs.parseLsRefs(Pkt.of("unborn HEAD symref-target:refs/heads/x",
+        A + " refs/heads/main", A + " refs/heads/copy", T + " refs/tags/v1 peeled:" + B, "0000"));
+    assertThat(refs.namesByTip()).isEqualTo(Map.of(
+        A, new TreeSet<>(List.of("refs/heads/copy", "refs/heads/main")),
+        T, new TreeSet<>(List.of("refs/tags/v1")),
+        B, new TreeSet<>(List.of("refs/tags/v1"))));
+  }
+
+  /**
+   * Names learnt from an answer lose nothing: the check narrowed to them (Gerrit's answer then
+   * holds the named refs only) serves exactly what the whole answer serves, include-tag's key
+   * included.
+   */
+  @Property
+  void aCheckNarrowedByNamesFromTheSameRefsDecidesAsTheWholeAnswer(
+      @ForAll @Size(min = 1, max = 12) List<@IntRange(min = 0, max = 5) Integer> refTips,
+      @ForAll @Size(min = 1, max = 3) List<@IntRange(min = 0, max = 6) Integer> wanted,
+      @ForAll boolean includeTag) {
+    List<String> ids = List.of(A, B, C, T, "1".repeat(40), "2".repeat(40), "3".repeat(40));
+    List<String> lines = new java.util.ArrayList<>();
+    for (int i = 0; i < refTips.size(); i++) {
+      String name = i % 3 == 0 ? "refs/tags/t" + i : "refs/heads/b" + i;
+      lines.add(ids.get(refTips.get(i)) + " " + name);
+    }
+    lines.add("0000");
+    VisibleRefs whole = VisibleRefs.parseLsRefs(Pkt.of(lines.toArray(String[]::new)));
+    List<String> args = new java.util.ArrayList<>();
+    wanted.forEach(w -> args.add("want " + ids.get(w)));
+    if (includeTag) {
+      args.add("include-tag");
+    }
+    FetchRequest request = fetch(args.toArray(String[]::new));
+    Optional<SortedSet<String>> asked =
+        VisibleRefs.checkPrefixes(request, whole.namesByTip()::get);
+    assertThat(asked.isPresent()).as("named when every want is a tip")
+        .isEqualTo(whole.mayBeServed(request));
+    asked.ifPresent(prefixes -> {
+      List<String> narrowed = new java.util.ArrayList<>();
+      whole.refs().forEach((name, seen) -> {
+        if (prefixes.stream().anyMatch(name::startsWith)) {
+          narrowed.add(seen + " " + name);
+        }
+      });
+      narrowed.add("0000");
+      VisibleRefs answer = VisibleRefs.parseLsRefs(Pkt.of(narrowed.toArray(String[]::new)));
+      assertThat(answer.mayBeServed(request)).isTrue();
+      assertThat(answer.entryKey(request)).isEqualTo(whole.entryKey(request));
+    });
   }
 }

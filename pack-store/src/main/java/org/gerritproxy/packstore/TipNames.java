@@ -1,0 +1,88 @@
+package org.gerritproxy.packstore;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import org.gerritproxy.routing.packcache.FetchRequest;
+import org.gerritproxy.routing.packcache.VisibleRefs;
+
+/**
+ * Under which ref names object ids were last seen, per project, in the ls-refs answers that passed
+ * the proxy: the names a pack cache check asks Gerrit about ({@link VisibleRefs#checkPrefixes}),
+ * so that Gerrit decides the read permission of a few refs instead of every ref of the project.
+ *
+ * <p>A hint and nothing more: it is never a reason to serve anything. It holds no user's view
+ * either (the names only travel to Gerrit, in the check of a user who then sees what Gerrit shows
+ * that user). Bounded; thread-safe; lost on restart, which costs one full check per tip.
+ */
+public final class TipNames {
+
+  /** Names kept per object id: a tip under more names than this keeps the latest seen. */
+  static final int MAX_NAMES_PER_TIP = 8;
+
+  private record Tip(String project, String id) {}
+
+  private final Cache<Tip, Set<String>> names;
+
+  /** @param maxTips how many (project, object id) pairs are kept, the least recently used go */
+  public TipNames(long maxTips) {
+    this.names = Caffeine.newBuilder().maximumSize(maxTips).executor(Runnable::run).build();
+  }
+
+  /** Remembers every ref of {@code answer} under the ids it points at. */
+  public void learn(String project, VisibleRefs answer) {
+    answer.namesByTip().forEach((id, seen) -> remember(new Tip(project, id), seen));
+  }
+
+  /** The refs a check of {@code request} asks about; empty for every ref. */
+  public Optional<SortedSet<String>> checkPrefixes(FetchRequest request) {
+    return VisibleRefs.checkPrefixes(request,
+        id -> names.getIfPresent(new Tip(request.project(), id)));
+  }
+
+  /**
+   * A check of {@code request} was answered: each want Gerrit showed as a tip is remembered under
+   * its names; a want it did not show under the names asked is forgotten, so that the next check
+   * of it asks about every ref (the ref moved, or this user may not see it).
+   */
+  public void checked(FetchRequest request, VisibleRefs answer) {
+    Map<String, Set<String>> byTip = answer.namesByTip();
+    for (String want : request.wants()) {
+      Tip tip = new Tip(request.project(), want);
+      Set<String> seen = byTip.get(want);
+      if (seen == null) {
+        names.invalidate(tip);
+      } else {
+        remember(tip, seen);
+      }
+    }
+  }
+
+  private void remember(Tip tip, Set<String> seen) {
+    Set<String> latest = seen.size() <= MAX_NAMES_PER_TIP ? Set.copyOf(seen)
+        : Set.copyOf(new TreeSet<>(seen).stream().limit(MAX_NAMES_PER_TIP).toList());
+    names.asMap().merge(tip, latest, (old, now) -> {
+      if (now.containsAll(old)) {
+        return now;
+      }
+      SortedSet<String> both = new TreeSet<>(now);
+      for (String n : old) {
+        if (both.size() >= MAX_NAMES_PER_TIP) {
+          break;
+        }
+        both.add(n);
+      }
+      return Set.copyOf(both);
+    });
+  }
+
+  /** The names kept for {@code id} in {@code project} (for a test). */
+  Set<String> namesOf(String project, String id) {
+    Set<String> s = names.getIfPresent(new Tip(project, id));
+    return s == null ? Set.of() : s;
+  }
+}
