@@ -42,6 +42,7 @@ import org.gerritproxy.packstore.PackCacheObserver.Outcome;
 import org.gerritproxy.packstore.PackFill;
 import org.gerritproxy.packstore.PackSource;
 import org.gerritproxy.packstore.PackStore;
+import org.gerritproxy.packstore.TipNames;
 import org.gerritproxy.http.packcache.RequestCoalescer;
 import org.gerritproxy.routing.GitHttpRequest;
 import org.gerritproxy.routing.HttpClassification;
@@ -369,7 +370,7 @@ final class PackCacheHandler extends ChannelDuplexHandler {
     PackCache c = cache;
     if (part instanceof RequestCoalescer.Part.Lead lead) {
       c.observer().coalesced("led");
-      capture = new Capture(lead.round(), kind, n.name());
+      capture = new Capture(lead.round(), kind, n.name(), c.scope().tipNames(), project);
       passOn(true, null);
     } else if (part instanceof RequestCoalescer.Part.Answer answer) {
       c.observer().coalesced("shared");
@@ -417,13 +418,19 @@ final class PackCacheHandler extends ChannelDuplexHandler {
     boolean fromProxy;
     List<Map.Entry<String, String>> headers;
     ByteArrayOutputStream body = new ByteArrayOutputStream();
+    /** Where the names of a client's ls-refs answer go, and of which project. */
+    final TipNames names;
+    final String project;
     /** The answer, once published to the round. */
     RequestCoalescer.SharedAnswer shared;
 
-    Capture(RequestCoalescer.Round round, Coalescing.Kind kind, String node) {
+    Capture(RequestCoalescer.Round round, Coalescing.Kind kind, String node, TipNames names,
+        String project) {
       this.round = round;
       this.kind = kind;
       this.node = node;
+      this.names = names;
+      this.project = project;
     }
 
     /** Looks at one outgoing message; true when the answer is over (and published). */
@@ -499,23 +506,20 @@ final class PackCacheHandler extends ChannelDuplexHandler {
 
   /**
    * A client's own ls-refs answer tells under which names the tips it may then want are: the
-   * names the check of that fetch will ask about. A larger answer (a clone's every branch and tag)
-   * is not read for it: reading it here would hold up this event loop.
+   * names the check of that fetch will ask about.
    */
   private void learnNames(Capture c) {
     if (c.kind != Coalescing.Kind.UPLOAD_PACK_RPC || c.shared == null
-        || c.shared.body().length > LEARN_NAMES_LIMIT) {
+        || c.shared.body().length > TipNames.MAX_ANSWER_READ) {
       return;
     }
     try {
-      cache.scope().tipNames().learn(project, VisibleRefs.parseLsRefs(c.shared.body()));
+      c.names.learn(c.project, VisibleRefs.parseLsRefs(c.shared.body()));
     } catch (IllegalArgumentException e) {
-      LOG.debug("pack cache: an ls-refs answer of {} was not read for names: {}", project,
+      LOG.debug("pack cache: an ls-refs answer of {} was not read for names: {}", c.project,
           e.getMessage());
     }
   }
-
-  private static final int LEARN_NAMES_LIMIT = 256 * 1024;
 
   /** Fetches from the node, with the user's credentials, into the new entry. */
   private void fill(PackFill fill) {

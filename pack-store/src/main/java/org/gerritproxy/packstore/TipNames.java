@@ -21,6 +21,12 @@ import org.gerritproxy.routing.packcache.VisibleRefs;
  */
 public final class TipNames {
 
+  /**
+   * A client's ls-refs answer larger than this (a clone's every branch and tag) is not read for
+   * names: it would be read on an I/O thread, and a fetch of few tips asks about few refs.
+   */
+  public static final int MAX_ANSWER_READ = 256 * 1024;
+
   /** Names kept per object id: a tip under more names than this keeps the latest seen. */
   static final int MAX_NAMES_PER_TIP = 8;
 

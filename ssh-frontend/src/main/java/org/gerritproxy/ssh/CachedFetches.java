@@ -17,6 +17,7 @@ import org.gerritproxy.packstore.PackCacheScope;
 import org.gerritproxy.packstore.PackFill;
 import org.gerritproxy.packstore.PackSource;
 import org.gerritproxy.packstore.PackStore;
+import org.gerritproxy.packstore.TipNames;
 import org.gerritproxy.routing.git.PktMessages;
 import org.gerritproxy.routing.packcache.FetchRequest;
 import org.gerritproxy.routing.packcache.VisibleRefs;
@@ -108,6 +109,11 @@ final class CachedFetches {
   private int owed = 1;
   /** Where the node's current answer goes, when the proxy asked for it itself. */
   private Capture capture;
+  /**
+   * The node's answer to the client's own ls-refs, copied as it is relayed: the names in it are
+   * what the check of the fetch that follows asks about ({@link TipNames}). Null when not copying.
+   */
+  private ByteArrayOutputStream names;
   /** A cacheable fetch is being checked or served: nothing else goes to the node meanwhile. */
   private boolean busy;
   /** The stream could not be read as protocol v2: everything passes through from here. */
@@ -203,7 +209,8 @@ final class CachedFetches {
           }
           break;
         }
-        FetchRequest fetch = p.raw() || passThrough ? null : cacheable(p.bytes());
+        FetchRequest parsed = p.raw() || passThrough ? null : parse(p.bytes());
+        FetchRequest fetch = parsed == null ? null : cacheable(parsed);
         if (fetch != null && owed > 0) {
           break; // the node is still answering earlier requests; their end resumes this
         }
@@ -214,6 +221,10 @@ final class CachedFetches {
           break;
         }
         if (!p.raw()) {
+          if (parsed != null && parsed.command().equals("ls-refs") && owed == 0
+              && capture == null) {
+            names = new ByteArrayOutputStream(); // its answer is the next the node sends
+          }
           owed++;
         }
         relay.toNode(p.bytes(), 0, p.bytes().length, p.bytes().length);
@@ -224,14 +235,17 @@ final class CachedFetches {
     }
   }
 
-  /** The request as a fetch the cache may answer, or null. */
-  private FetchRequest cacheable(byte[] request) {
-    FetchRequest f;
+  /** The request as a v2 command request, or null. */
+  private FetchRequest parse(byte[] request) {
     try {
-      f = FetchRequest.parse(project, request);
+      return FetchRequest.parse(project, request);
     } catch (IllegalArgumentException e) {
       return null; // the final flush-pkt, or something the node will judge
     }
+  }
+
+  /** The request as a fetch the cache may answer, or null. */
+  private FetchRequest cacheable(FetchRequest f) {
     if (!f.command().equals("fetch")) {
       return null;
     }
@@ -317,10 +331,12 @@ final class CachedFetches {
     int end = off + len;
     while (at < end) {
       Capture c;
+      ByteArrayOutputStream copy;
       int e;
       boolean unreadable = false;
       synchronized (this) {
         c = capture;
+        copy = names;
         try {
           e = passThrough && c == null ? -1 : answers.endOfMessage(data, at, end);
         } catch (IllegalArgumentException bad) {
@@ -336,6 +352,9 @@ final class CachedFetches {
         c.take(data, at, stop - at);
         relay.nodeConsumed(stop - at);
       } else {
+        if (copy != null) {
+          copyNames(copy, data, at, stop - at);
+        }
         relay.toClient(data, at, stop - at);
       }
       at = stop;
@@ -345,8 +364,15 @@ final class CachedFetches {
           owed--;
           if (c != null) {
             capture = null;
+          } else if (copy != null && names == copy) {
+            names = null;
+          } else {
+            copy = null;
           }
           resume = owed == 0;
+        }
+        if (c == null && copy != null) {
+          learnNames(copy);
         }
         if (c != null) {
           threads.execute(c::ended);
@@ -360,6 +386,28 @@ final class CachedFetches {
             + " retry the fetch.");
         return;
       }
+    }
+  }
+
+  private void copyNames(ByteArrayOutputStream copy, byte[] data, int off, int len) {
+    if (copy.size() + len > TipNames.MAX_ANSWER_READ) {
+      synchronized (this) {
+        if (names == copy) {
+          names = null; // a clone's every branch and tag: not read for names
+        }
+      }
+      copy.reset();
+      return;
+    }
+    copy.write(data, off, len);
+  }
+
+  private void learnNames(ByteArrayOutputStream copy) {
+    try {
+      scope.tipNames().learn(project, VisibleRefs.parseLsRefs(copy.toByteArray()));
+    } catch (IllegalArgumentException e) {
+      log.debug("pack cache over SSH: an ls-refs answer of {} was not read for names: {}", project,
+          e.getMessage());
     }
   }
 

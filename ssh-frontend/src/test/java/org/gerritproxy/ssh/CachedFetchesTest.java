@@ -150,9 +150,10 @@ class CachedFetchesTest {
         StandardCharsets.ISO_8859_1));
     answer(one, VISIBLE); // the client's own ls-refs answer, relayed
     send(one, fetch(TIP));
-    assertThat(first.nodeSaw()).as("the check, on the same upload-pack")
+    assertThat(first.nodeSaw())
+        .as("the check, on the same upload-pack, of the ref the client's own ls-refs showed")
         .endsWith("0014command=ls-refs\n" + "0022agent=gerrit-proxy-pack-cache\n"
-            + "0017object-format=sha1\n0001" + "0009peel\n0000");
+            + "0017object-format=sha1\n0001" + "0009peel\n001fref-prefix refs/heads/main\n0000");
     answer(one, VISIBLE); // kept from the client
     assertThat(first.nodeSaw()).as("then the fetch itself, to fill the entry")
         .endsWith(new String(fetch(TIP), StandardCharsets.ISO_8859_1));

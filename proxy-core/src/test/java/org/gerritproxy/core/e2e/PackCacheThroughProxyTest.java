@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.gerritproxy.core.cluster.GerritAdmin;
 import org.gerritproxy.core.cluster.GerritCluster;
 import org.gerritproxy.core.cluster.GerritClusterExtension;
 import org.gerritproxy.core.cluster.GerritNode;
@@ -127,31 +128,50 @@ class PackCacheThroughProxyTest {
    */
   @Test
   void theCheckAsksGerritOnlyAboutTheRefsTheWantWasSeenUnder() throws Exception {
+    // A branch no check has seen: the first check learns its name from git's own ls-refs.
+    Path work = Files.createTempDirectory(dir, "named");
+    String branch = "refs/heads/named-" + Long.toString(System.nanoTime(), 36);
+    String admin = node.httpUrl().toString().replace("://", "://" + GerritAdmin.ADMIN_USER + ":"
+        + GerritAdmin.ADMIN_PASSWORD + "@") + "/a/" + project;
+    Git.ok(work, "clone", "-q", "--single-branch", "--branch", "master", admin, "src");
+    Files.writeString(work.resolve("src/NAMED"), branch + "\n");
+    Git.ok(work.resolve("src"), "add", "NAMED");
+    Git.ok(work.resolve("src"), "commit", "-q", "-m", "named");
+    Git.ok(work.resolve("src"), "push", "-q", "origin", "HEAD:" + branch);
+
     String direct = node.httpUrl().toString();
     Optional<String> sha1 = Optional.of("object-format=sha1");
     long every = post(proxy.http, direct, alice,
         VisibleRefs.lsRefsRequest("t", sha1)).body().length;
     long named = post(proxy.http, direct, alice, VisibleRefs.lsRefsRequest("t", sha1,
-        new java.util.TreeSet<>(List.of("HEAD", "refs/heads/master")))).body().length;
-    assertThat(named).as("what the named refs cost against every ref").isLessThan(every);
+        new java.util.TreeSet<>(List.of(branch)))).body().length;
+    assertThat(named).as("what the named ref costs against every ref").isLessThan(every);
 
-    Path work = Files.createTempDirectory(dir, "named");
     String url = proxy.url(alice, "pw-" + alice) + "/a/" + project;
     Git.ok(work, "init", "-q", "first");
     Git.ok(work, "init", "-q", "second");
-    Git.ok(work.resolve("first"), "-c", "protocol.version=2", "fetch", "-q", url,
-        "refs/heads/master");
-    LogMark mark = node.httpdLog().mark();
+    LogMark first = node.httpdLog().mark();
+    double misses = metric("miss");
+    Git.ok(work.resolve("first"), "-c", "protocol.version=2", "fetch", "-q", url, branch);
+    assertThat(metric("miss")).isEqualTo(misses + 1);
+    awaitLogged(first, 3); // git's ls-refs, the check, the fill
+    assertThat(checks(first)).as("the fill's pack, and the check's answer").hasSize(2)
+        .anySatisfy(c -> assertThat(c.responseLength()).isPositive()
+            .isLessThanOrEqualTo(named));
+
+    LogMark second = node.httpdLog().mark();
     double hits = metric("hit");
-    Git.ok(work.resolve("second"), "-c", "protocol.version=2", "fetch", "-q", url,
-        "refs/heads/master");
+    Git.ok(work.resolve("second"), "-c", "protocol.version=2", "fetch", "-q", url, branch);
     assertThat(metric("hit")).isEqualTo(hits + 1);
-    awaitLogged(mark, 2);
-    List<HttpdLogEntry> checks = uploadPackPosts(mark).stream()
-        .filter(e -> e.line().contains("\"gerrit-proxy-pack-cache\"")).toList();
-    assertThat(checks).hasSize(1);
-    assertThat(checks.get(0).responseLength()).as("the check's answer: %s", checks)
-        .isPositive().isLessThanOrEqualTo(named);
+    awaitLogged(second, 2); // git's ls-refs, the check
+    assertThat(checks(second)).singleElement().satisfies(c -> assertThat(c.responseLength())
+        .as("the check's answer").isPositive().isLessThanOrEqualTo(named));
+  }
+
+  /** The cache's own POSTs to the node since {@code mark}. */
+  static List<HttpdLogEntry> checks(LogMark mark) {
+    return uploadPackPosts(mark).stream()
+        .filter(e -> e.line().contains("\"" + "gerrit-proxy-pack-cache" + "\"")).toList();
   }
 
   @Test
