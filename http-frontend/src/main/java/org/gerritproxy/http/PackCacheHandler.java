@@ -293,7 +293,7 @@ final class PackCacheHandler extends ChannelDuplexHandler {
     Map<String, String> credentials = credentials();
     PackCache c = cache;
     c.nodes().lsRefs(nodeUrl(node), credentials, fetch.objectFormat(),
-            c.scope().tipNames().checkPrefixes(fetch).orElse(java.util.Collections.emptySortedSet()))
+        c.scope().tipNames().checkPrefixes(fetch))
         .whenComplete((refs, err) -> ctx.executor().execute(() -> checked(fetch, refs, err)));
   }
 

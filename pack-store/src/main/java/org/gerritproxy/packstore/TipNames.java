@@ -3,7 +3,6 @@ package org.gerritproxy.packstore;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -44,10 +43,11 @@ public final class TipNames {
     answer.namesByTip().forEach((id, seen) -> remember(new Tip(project, id), seen));
   }
 
-  /** The refs a check of {@code request} asks about; empty for every ref. */
-  public Optional<SortedSet<String>> checkPrefixes(FetchRequest request) {
+  /** The refs a check of {@code request} asks about ({@code ref-prefix}); none for every ref. */
+  public SortedSet<String> checkPrefixes(FetchRequest request) {
     return VisibleRefs.checkPrefixes(request,
-        id -> names.getIfPresent(new Tip(request.project(), id)));
+        id -> names.getIfPresent(new Tip(request.project(), id)))
+        .orElse(java.util.Collections.emptySortedSet());
   }
 
   /**

@@ -269,7 +269,7 @@ final class CachedFetches {
     capture = new LsRefs(fetch, request);
     owed++;
     byte[] b = VisibleRefs.lsRefsRequest(PackCacheScope.AGENT, fetch.objectFormat(),
-        scope.tipNames().checkPrefixes(fetch).orElse(java.util.Collections.emptySortedSet()));
+        scope.tipNames().checkPrefixes(fetch));
     relay.toNode(b, 0, b.length, 0);
   }
 
