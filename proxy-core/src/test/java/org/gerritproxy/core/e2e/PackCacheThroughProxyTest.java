@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -151,27 +152,37 @@ class PackCacheThroughProxyTest {
     Git.ok(work, "init", "-q", "first");
     Git.ok(work, "init", "-q", "second");
     LogMark first = node.httpdLog().mark();
+    Instant firstAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     double misses = metric("miss");
     Git.ok(work.resolve("first"), "-c", "protocol.version=2", "fetch", "-q", url, branch);
     assertThat(metric("miss")).isEqualTo(misses + 1);
     awaitLogged(first, 3); // git's ls-refs, the check, the fill
-    assertThat(checks(first)).as("the fill's pack, and the check's answer").hasSize(2)
+    assertThat(checks(first, firstAt)).as("the fill's pack, and the check's answer").hasSize(2)
         .anySatisfy(c -> assertThat(c.responseLength()).isPositive()
             .isLessThanOrEqualTo(named));
 
     LogMark second = node.httpdLog().mark();
+    Instant secondAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     double hits = metric("hit");
     Git.ok(work.resolve("second"), "-c", "protocol.version=2", "fetch", "-q", url, branch);
     assertThat(metric("hit")).isEqualTo(hits + 1);
     awaitLogged(second, 2); // git's ls-refs, the check
-    assertThat(checks(second)).singleElement().satisfies(c -> assertThat(c.responseLength())
+    assertThat(checks(second, secondAt)).singleElement().satisfies(c -> assertThat(c.responseLength())
         .as("the check's answer").isPositive().isLessThanOrEqualTo(named));
   }
 
-  /** The cache's own POSTs to the node since {@code mark}. */
-  static List<HttpdLogEntry> checks(LogMark mark) {
+  /**
+   * The cache's own POSTs to the node logged since {@code mark} and begun at or after {@code
+   * since}: not a fill of an earlier test that ended meanwhile. Gerrit stamps a line when the
+   * request ends; it began its latency before (give or take the milliseconds between the two
+   * clock reads).
+   */
+  static List<HttpdLogEntry> checks(LogMark mark, Instant since) {
     return uploadPackPosts(mark).stream()
-        .filter(e -> e.line().contains("\"" + "gerrit-proxy-pack-cache" + "\"")).toList();
+        .filter(e -> e.line().contains("\"" + "gerrit-proxy-pack-cache" + "\"")
+            && !e.time().minusMillis(Math.max(0, e.latencyMillis()))
+                .isBefore(since.minusMillis(10)))
+        .toList();
   }
 
   @Test
