@@ -16,7 +16,8 @@ import org.gerritproxy.routing.packcache.VisibleRefs;
  *
  * <p>A hint and nothing more: it is never a reason to serve anything. It holds no user's view
  * either (the names only travel to Gerrit, in the check of a user who then sees what Gerrit shows
- * that user). Bounded; thread-safe; lost on restart, which costs one full check per tip.
+ * that user). Bounded; thread-safe; lost on restart, and learnt again from the clients' next
+ * ls-refs answers.
  */
 public final class TipNames {
 
