@@ -509,15 +509,8 @@ final class PackCacheHandler extends ChannelDuplexHandler {
    * names the check of that fetch will ask about.
    */
   private void learnNames(Capture c) {
-    if (c.kind != Coalescing.Kind.UPLOAD_PACK_RPC || c.shared == null
-        || c.shared.body().length > TipNames.MAX_ANSWER_READ) {
-      return;
-    }
-    try {
-      c.names.learn(c.project, VisibleRefs.parseLsRefs(c.shared.body()));
-    } catch (IllegalArgumentException e) {
-      LOG.debug("pack cache: an ls-refs answer of {} was not read for names: {}", c.project,
-          e.getMessage());
+    if (c.kind == Coalescing.Kind.UPLOAD_PACK_RPC && c.shared != null) {
+      c.names.learn(c.project, c.shared.body());
     }
   }
 

@@ -8,6 +8,8 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import org.gerritproxy.routing.packcache.FetchRequest;
 import org.gerritproxy.routing.packcache.VisibleRefs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Under which ref names object ids were last seen, per project, in the ls-refs answers that passed
@@ -20,6 +22,8 @@ import org.gerritproxy.routing.packcache.VisibleRefs;
  * ls-refs answers.
  */
 public final class TipNames {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TipNames.class);
 
   /**
    * A client's ls-refs answer larger than this (a clone's every branch and tag) is not read for
@@ -37,6 +41,27 @@ public final class TipNames {
   /** @param maxTips how many (project, object id) pairs are kept, the least recently used go */
   public TipNames(long maxTips) {
     this.names = Caffeine.newBuilder().maximumSize(maxTips).executor(Runnable::run).build();
+  }
+
+  /**
+   * Reads a client's own ls-refs answer, as it passed the proxy, for names: every ref of it under
+   * the id it points at. An answer over {@link #MAX_ANSWER_READ} is not read, and one that is not
+   * an ls-refs answer is left alone (logged at debug): a hint missed costs one check of every ref.
+   *
+   * @return whether the answer was read
+   */
+  public boolean learn(String project, byte[] lsRefsAnswer) {
+    if (lsRefsAnswer.length > MAX_ANSWER_READ) {
+      return false;
+    }
+    try {
+      learn(project, VisibleRefs.parseLsRefs(lsRefsAnswer));
+      return true;
+    } catch (IllegalArgumentException e) {
+      LOG.debug("pack cache: an ls-refs answer of {} was not read for names: {}", project,
+          e.getMessage());
+      return false;
+    }
   }
 
   /** Remembers every ref of {@code answer} under the ids it points at. */

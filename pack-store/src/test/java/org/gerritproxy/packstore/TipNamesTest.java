@@ -86,4 +86,25 @@ class TipNamesTest {
     }
     assertThat(kept).isLessThanOrEqualTo(10);
   }
+
+  @Test
+  void anAnswerAsItPassedIsReadUnlessItIsTooLargeOrNotAnLsRefsAnswer() {
+    TipNames names = new TipNames(100);
+    assertThat(names.learn("p", pkt(A + " refs/heads/main", "0000"))).isTrue();
+    assertThat(names.namesOf("p", A)).containsExactly("refs/heads/main");
+
+    assertThat(names.learn("p", "not pkt-lines at all".getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII))).as("garbage is left alone").isFalse();
+
+    // A clone's every branch: over the bound, so not read at all (not even its first refs).
+    List<String> many = new java.util.ArrayList<>();
+    for (int i = 0; many.size() * 60 <= TipNames.MAX_ANSWER_READ; i++) {
+      many.add(B + " refs/heads/branch-" + i);
+    }
+    many.add("0000");
+    byte[] large = pkt(many.toArray(String[]::new));
+    assertThat(large.length).isGreaterThan(TipNames.MAX_ANSWER_READ);
+    assertThat(names.learn("p", large)).isFalse();
+    assertThat(names.namesOf("p", B)).isEmpty();
+  }
 }

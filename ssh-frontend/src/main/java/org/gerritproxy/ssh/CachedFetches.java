@@ -372,7 +372,7 @@ final class CachedFetches {
           resume = owed == 0;
         }
         if (c == null && copy != null) {
-          learnNames(copy);
+          scope.tipNames().learn(project, copy.toByteArray());
         }
         if (c != null) {
           threads.execute(c::ended);
@@ -400,15 +400,6 @@ final class CachedFetches {
       return;
     }
     copy.write(data, off, len);
-  }
-
-  private void learnNames(ByteArrayOutputStream copy) {
-    try {
-      scope.tipNames().learn(project, VisibleRefs.parseLsRefs(copy.toByteArray()));
-    } catch (IllegalArgumentException e) {
-      log.debug("pack cache over SSH: an ls-refs answer of {} was not read for names: {}", project,
-          e.getMessage());
-    }
   }
 
   /** How the node's command of a client that left is ended once its fill is in, or failed. */
