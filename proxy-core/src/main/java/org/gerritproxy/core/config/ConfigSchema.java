@@ -409,9 +409,11 @@ final class ConfigSchema {
   static final Key<Integer> FETCH_MAX_BATCH_PER_NODE =
       key("fetch", "maxBatchPerNode", ValueType.COUNT_OR_OFF)
           .byDefault("0")
-          .doc("batch `git-upload-pack`s running at once on one Gerrit node; below `maxPerNode`, the"
-              + " rest of the node's slots, and its CPU, stay free for interactive fetches, which"
-              + " then never wait for a robot's fetch to end; `0`: only `maxPerNode` limits batch")
+          .doc("a batch `git-upload-pack` starts on a Gerrit node only while the node runs fewer"
+              + " than this many fetches, people's included; below `maxPerNode`, the rest of the"
+              + " node's slots, and its CPU, stay free for interactive fetches, which then never"
+              + " wait for a robot's fetch to end and take the place of the robots' next one;"
+              + " `0`: only `maxPerNode` limits batch")
           .in(c -> c.fetch().maxBatchPerNode());
   static final Key<Integer> FETCH_MAX_PER_ACCOUNT =
       key("fetch", "maxPerAccount", ValueType.COUNT_OR_OFF)

@@ -15,7 +15,8 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>a ticket runs when its node and its account are both below their limits, and a batch
- *       ticket also when its node runs fewer batch fetches than {@code maxBatchPerNode};
+ *       ticket also when its node runs fewer fetches (of both classes) than
+ *       {@code maxBatchPerNode};
  *   <li>work-conserving: after every transition no waiting ticket could run;
  *   <li>interactive before batch: when a slot frees, a waiting interactive ticket that fits takes
  *       it before any batch ticket;
@@ -211,8 +212,7 @@ public final class AdmissionQueue {
 
   /** Whether {@code t} would run now if it were offered (its node and account have room). */
   public boolean fits(Ticket t, FetchLimits limits) {
-    return limits.nodeHasRoomFor(t.fetchClass(), runningOnNode(t.node()),
-            runningBatchOnNode(t.node()))
+    return limits.nodeHasRoomFor(t.fetchClass(), runningOnNode(t.node()))
         && limits.accountHasRoom(runningOfAccount(t.account()));
   }
 
@@ -263,8 +263,7 @@ public final class AdmissionQueue {
     }
 
     boolean nodeHasRoom(Ticket t, FetchLimits limits) {
-      return limits.nodeHasRoomFor(t.fetchClass(), byNode.getOrDefault(t.node(), 0),
-          batchByNode.getOrDefault(t.node(), 0));
+      return limits.nodeHasRoomFor(t.fetchClass(), byNode.getOrDefault(t.node(), 0));
     }
 
     void run(Ticket t) {

@@ -19,10 +19,11 @@ import java.util.regex.Pattern;
  * @param batchUserAgent a client whose User-Agent (HTTP) or SSH version string has a match is batch
  * @param batchGroups Gerrit groups whose members' fetches are batch work; who the members are is
  *     learned from Gerrit, not configured, and passed to {@link #classify(Optional, Optional, Set)}
- * @param maxBatchPerNode batch fetches running at once on one Gerrit node; 0 for no limit of their
- *     own (then only {@code maxPerNode}). Below {@code maxPerNode}, it keeps slots, and the node's
- *     CPU, free for people: a person's fetch never waits for a robot's to end, and runs beside
- *     fewer of them
+ * @param maxBatchPerNode a batch fetch starts on a Gerrit node only while the node runs fewer than
+ *     this many fetches, people's included; 0 for no limit of their own (then only {@code
+ *     maxPerNode}). Below {@code maxPerNode}, it keeps slots, and the node's CPU, free for people:
+ *     a person's fetch never waits for a robot's to end, and takes the place of the robots' next
+ *     one rather than running beside it
  */
 public record FetchLimits(int maxPerNode, int maxPerAccount, int maxQueued, Duration queueTimeout,
     Set<String> batchAccounts, Optional<Pattern> batchUserAgent, Set<String> batchGroups,
@@ -93,12 +94,15 @@ public record FetchLimits(int maxPerNode, int maxPerAccount, int maxQueued, Dura
   }
 
   /**
-   * Whether a node running {@code running} fetches, {@code runningBatch} of them batch, may start
-   * one more of class {@code c}: a slot, and for batch work one below the batch limit.
+   * Whether a node running {@code running} fetches may start one more of class {@code c}: a slot,
+   * and for batch work fewer than {@code maxBatchPerNode} fetches of any class. People's fetches
+   * count against the batch limit so that a person's fetch lowers the robots' share of the node
+   * while it runs: on a node whose cores the robots keep busy, running beside as many robots as
+   * before would make it slow even though it never waited.
    */
-  boolean nodeHasRoomFor(FetchClass c, int running, int runningBatch) {
+  boolean nodeHasRoomFor(FetchClass c, int running) {
     return nodeHasRoom(running)
-        && (c != FetchClass.BATCH || maxBatchPerNode == 0 || runningBatch < maxBatchPerNode);
+        && (c != FetchClass.BATCH || maxBatchPerNode == 0 || running < maxBatchPerNode);
   }
 
   /** Whether an account with {@code running} fetches may start one more. */

@@ -99,9 +99,13 @@ class AdmissionQueueTest {
   @CsvSource(delimiter = '|', textBlock = """
       batch stops at its own limit                 | 3 | 1 | +r:b +r:b +s:b                   | 1
       the slots batch may not take go to people    | 3 | 1 | +r:b +r:b +p +q                  | 1 3 4
-      a person never waits while batch waits       | 2 | 1 | +r:b +r:b +p -1                  | 1 3 2
+      a person never waits while batch waits       | 2 | 1 | +r:b +r:b +p                     | 1 3
+      the next batch waits for the person's end    | 2 | 1 | +r:b +r:b +p -1                  | 1 3
       a freed batch slot goes to the next batch    | 3 | 2 | +r:b +r:b +r:b +s:b -1            | 1 2 3
-      people may still fill the node               | 2 | 1 | +p +q +r:b -1                    | 1 2 3
+      people may still fill the node               | 2 | 1 | +p +q +r:b -1 -2                 | 1 2 3
+      people count against the batch limit         | 4 | 2 | +p +r:b +s:b +q -2               | 1 2 4
+      batch resumes below it, whoever ended        | 4 | 2 | +p +r:b +s:b +q -2 -1            | 1 2 4 3
+      on another node batch goes on                | 4 | 1 | +r:b@n1 +r:b@n2 +p@n1 +s:b@n2 -1 -2 | 1 2 3 4
       a freed people's slot stays closed to batch  | 3 | 1 | +r:b +p +r:b -2                  | 1 2
       each node has its own batch limit            | 4 | 1 | +r:b@n1 +r:b@n1 +r:b@n2          | 1 3
       no batch limit: batch may take every slot    | 2 | 0 | +r:b +r:b +p -1                  | 1 2 3
@@ -272,6 +276,22 @@ class AdmissionQueueTest {
         int interactive = step.queue().runningOnNode(t.node())
             - step.queue().runningBatchOnNode(t.node());
         assertThat(interactive).as("a person waits for %s", t).isGreaterThanOrEqualTo(kept);
+      }
+    });
+  }
+
+  @Property
+  void batchStartsOnlyOnANodeRunningFewerThanTheBatchLimit(@ForAll("schedules") List<Op> ops,
+      @ForAll @IntRange(min = 2, max = 4) int perNode, @ForAll @IntRange(min = 1, max = 3) int perNodeBatch) {
+    // People's fetches count against the batch limit: a batch fetch starts only below it, so the
+    // node runs at most maxBatchPerNode fetches right after a batch start, whoever they are.
+    FetchLimits l = limits(perNode, 0, 50).withMaxBatchPerNode(Math.min(perNodeBatch, perNode - 1));
+    replay(ops, l, (before, step) -> {
+      for (Ticket t : step.admitted()) {
+        if (t.fetchClass() == FetchClass.BATCH) {
+          assertThat(step.queue().runningOnNode(t.node())).as("after %s started", t)
+              .isLessThanOrEqualTo(l.maxBatchPerNode());
+        }
       }
     });
   }
